@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies are kept lean on purpose: CI builds from a fresh clone on 2 cores.
+let package = Package(
+    name: "Passerelle",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "passerelle", targets: ["passerelle"]),
+        .library(name: "WebSocketCore", targets: ["WebSocketCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // zlib from the system (Debian: zlib1g-dev), with a shim for the init macros.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The sans-I/O protocol core: bytes in, events and bytes out. No sockets, clocks or globals.
+        .target(
+            name: "WebSocketCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The live shell: SwiftNIO moves bytes between sockets and the core.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "WebSocketCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "passerelle",
+            dependencies: [
+                "Gateway",
+                "WebSocketCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "WebSocketCoreTests",
+            dependencies: ["WebSocketCore"]
+        ),
+        .testTarget(
+            name: "PeerTests",
+            dependencies: [
+                "Gateway",
+                "WebSocketCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,25 @@
+import WebSocketCore
+
+/// What one connection did, reported when it ends (logs, tests).
+public struct ConnectionStatistics: Sendable, Hashable {
+    public var id: Int
+    public var peer: String
+    public var path: String = ""
+    public var version: ProtocolVersion?
+    public var extensions: String?
+    public var messagesIn = 0
+    public var messagesOut = 0
+    public var bytesIn = 0
+    public var bytesOut = 0
+    /// Why it ended: the error that failed it, if any.
+    public var failure: WebSocketError?
+    public var closeCode: CloseCode?
+
+    public init(id: Int, peer: String) {
+        self.id = id
+        self.peer = peer
+    }
+}
+
+/// Receives each connection's statistics when it closes. Called on the connection's event loop.
+public typealias ConnectionObserver = @Sendable (ConnectionStatistics) -> Void

@@ -1,0 +1,248 @@
+/// One RFC 6455 (or hybi-07/08) connection after the opening handshake: frames and messages,
+/// control frames, the closing handshake, permessage-deflate.
+public struct RFC6455Connection: WebSocketConnection {
+    public let version: ProtocolVersion
+    public let role: Role
+    public let limits: ConnectionLimits
+    public private(set) var state: ConnectionState = .open
+    public let rules: FrameRules
+
+    private var buffer = ByteQueue()
+    private var parser = FrameParser()
+    private var deflate: DeflateContext?
+    private var random: any RandomNumberGenerator
+
+    /// The frame being read.
+    private var frame: FrameHeader?
+    private var controlPayload: [UInt8] = []
+    /// The data message being assembled (across fragments).
+    private var messageOpcode: Opcode?
+    private var messageCompressed = false
+    private var messageBytes: [UInt8] = []
+    private var validatedCount = 0
+    private var utf8 = UTF8Validator()
+    private var closeSent = false
+
+    /// `random` draws the masking keys a client must use (§5.3); inject a seeded one for
+    /// deterministic tests.
+    public init(role: Role, version: ProtocolVersion = .rfc6455, deflate: DeflateContext? = nil,
+                limits: ConnectionLimits = ConnectionLimits(),
+                random: any RandomNumberGenerator = SystemRandomNumberGenerator()) {
+        precondition(version.framing == .rfc6455, "RFC6455Connection speaks hybi-07 and later")
+        self.role = role
+        self.version = version
+        self.deflate = deflate
+        self.limits = limits
+        self.random = random
+        self.rules = FrameRules(receiver: role, deflateNegotiated: deflate != nil, maxFrameSize: limits.maxFrameSize)
+    }
+
+    public var deflateAgreement: DeflateAgreement? { deflate?.agreement }
+
+    // MARK: Receiving
+
+    public mutating func receive(_ bytes: some Collection<UInt8>) -> ConnectionOutput {
+        var output = ConnectionOutput()
+        guard state != .closed else { return output }  // §7.1.1: nothing is read after the close
+        buffer.append(contentsOf: bytes)
+        do throws(WebSocketError) {
+            while state != .closed, let event = try parser.next(&buffer) {
+                try handle(event, &output)
+            }
+        } catch {
+            failConnection(error, &output)
+        }
+        return output
+    }
+
+    private mutating func handle(_ event: FrameParser.Event, _ output: inout ConnectionOutput) throws(WebSocketError) {
+        switch event {
+        case .header(let header):
+            if let violation = rules.violations(of: header).first { throw violation }
+            try begin(header)
+            frame = header
+        case .payload(let chunk):
+            guard let header = frame else { return }
+            if header.opcode.isControl {
+                controlPayload += chunk
+            } else {
+                try appendToMessage(chunk)
+            }
+        case .frameEnd:
+            guard let header = frame else { return }
+            frame = nil
+            if header.opcode.isControl {
+                try handleControl(header.opcode, controlPayload, &output)
+                controlPayload = []
+            } else if header.fin {
+                try finishMessage(&output)
+            }
+        }
+    }
+
+    /// Message-level rules (§5.4) at the start of each data frame.
+    private mutating func begin(_ header: FrameHeader) throws(WebSocketError) {
+        guard !header.opcode.isControl else { return }
+        if header.opcode == .continuation {
+            guard messageOpcode != nil else { throw .unexpectedContinuation }
+        } else {
+            guard messageOpcode == nil else { throw .expectedContinuation }
+            messageOpcode = header.opcode
+            messageCompressed = header.rsv1
+            messageBytes = []
+            validatedCount = 0
+            utf8 = UTF8Validator()
+        }
+        // An uncompressed message's size is known from the headers: refuse before reading it.
+        if !messageCompressed && UInt64(messageBytes.count) + header.payloadLength > UInt64(limits.maxMessageSize) {
+            throw .messageTooLarge(limit: limits.maxMessageSize)
+        }
+    }
+
+    private mutating func appendToMessage(_ chunk: [UInt8]) throws(WebSocketError) {
+        if messageCompressed {
+            try deflate!.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
+        } else {
+            messageBytes += chunk
+        }
+        try validateText()
+    }
+
+    /// §8.1 fail fast: text is checked as it arrives, not when the message ends.
+    private mutating func validateText() throws(WebSocketError) {
+        guard messageOpcode == .text, validatedCount < messageBytes.count else { return }
+        let fresh = messageBytes[validatedCount...]
+        validatedCount = messageBytes.count
+        guard utf8.feed(fresh) else { throw .invalidUTF8 }
+    }
+
+    private mutating func finishMessage(_ output: inout ConnectionOutput) throws(WebSocketError) {
+        if messageCompressed {
+            try deflate!.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+            try validateText()
+        }
+        let opcode = messageOpcode
+        messageOpcode = nil
+        let bytes = messageBytes
+        messageBytes = []
+        if opcode == .text {
+            guard utf8.isComplete else { throw .invalidUTF8 }
+            output.events.append(.message(.text(String(decoding: bytes, as: UTF8.self))))
+        } else {
+            output.events.append(.message(.binary(bytes)))
+        }
+    }
+
+    private mutating func handleControl(_ opcode: Opcode, _ payload: [UInt8], _ output: inout ConnectionOutput) throws(WebSocketError) {
+        switch opcode {
+        case .ping:
+            output.events.append(.ping(payload))
+            // §5.5.2: answer with a pong carrying the same data, unless already closing (§5.5.1).
+            if !closeSent { output.outbound += frameBytes(opcode: .pong, payload: payload) }
+        case .pong:
+            output.events.append(.pong(payload))
+        case .close:
+            let (code, reason) = try Self.parseClosePayload(payload)
+            output.events.append(.closeReceived(code: code, reason: reason))
+            if !closeSent {
+                // §5.5.1: reply with a close, typically echoing the status code received.
+                output.outbound += frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: ""))
+                closeSent = true
+            }
+            state = .closed
+            // §7.1.1: the server closes the TCP connection first; a client waits for it.
+            output.closeTransport = role == .server
+        default:
+            break
+        }
+    }
+
+    /// §5.5.1 / §7.4: no payload, or a valid code then a UTF-8 reason.
+    public static func parseClosePayload(_ payload: [UInt8]) throws(WebSocketError) -> (CloseCode?, String) {
+        if payload.isEmpty { return (nil, "") }
+        guard payload.count >= 2 else { throw .closePayloadTooShort }
+        let code = CloseCode(UInt16(payload[0]) << 8 | UInt16(payload[1]))
+        guard code.isValidOnWire else { throw .invalidCloseCode(code.rawValue) }
+        let reason = payload[2...]
+        guard UTF8Validator.isValid(reason) else { throw .invalidCloseReason }
+        return (code, String(decoding: reason, as: UTF8.self))
+    }
+
+    // MARK: Sending
+
+    public mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8] {
+        try send(message, fragmentSize: nil)
+    }
+
+    /// The frames of one message, split into fragments of at most `fragmentSize` payload bytes
+    /// (after compression) when given.
+    public mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8] {
+        guard state == .open else { throw .connectionNotOpen }
+        let opcode: Opcode
+        if case .text = message { opcode = .text } else { opcode = .binary }
+        var payload = message.bytes
+        var compressed = false
+        if deflate != nil { (payload, compressed) = deflate!.encode(payload) }
+        guard let size = fragmentSize, size > 0, payload.count > size else {
+            return frameBytes(opcode: opcode, payload: payload, rsv1: compressed)
+        }
+        var bytes: [UInt8] = []
+        var start = 0
+        while start < payload.count {
+            let end = min(start + size, payload.count)
+            bytes += frameBytes(opcode: start == 0 ? opcode : .continuation, payload: payload[start..<end],
+                                fin: end == payload.count, rsv1: compressed && start == 0)
+            start = end
+        }
+        return bytes
+    }
+
+    public mutating func ping(_ payload: [UInt8] = []) throws(WebSocketError) -> [UInt8] {
+        guard state == .open else { throw .connectionNotOpen }
+        guard payload.count <= 125 else { throw .controlPayloadTooLong(payload.count) }
+        return frameBytes(opcode: .ping, payload: payload)
+    }
+
+    public mutating func pong(_ payload: [UInt8] = []) throws(WebSocketError) -> [UInt8] {
+        guard state == .open else { throw .connectionNotOpen }
+        guard payload.count <= 125 else { throw .controlPayloadTooLong(payload.count) }
+        return frameBytes(opcode: .pong, payload: payload)
+    }
+
+    public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
+        guard state == .open else { throw .connectionNotOpen }
+        guard code.isValidOnWire else { throw .invalidLocalCloseCode(code.rawValue) }
+        let payload = FrameEncoder.closePayload(code: code, reason: reason)
+        guard payload.count <= 125 else { throw .controlPayloadTooLong(payload.count) }
+        closeSent = true
+        state = .closing
+        return ConnectionOutput(outbound: frameBytes(opcode: .close, payload: payload))
+    }
+
+    public mutating func fail(_ error: WebSocketError) -> ConnectionOutput {
+        var output = ConnectionOutput()
+        failConnection(error, &output)
+        return output
+    }
+
+    /// §7.1.7: send a close with the error's code (unless one was sent), then drop the transport.
+    private mutating func failConnection(_ error: WebSocketError, _ output: inout ConnectionOutput) {
+        guard state != .closed else { return }
+        output.events.append(.failed(error))
+        if !closeSent {
+            let code = error.closeCode ?? .internalError
+            output.outbound += frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: error.reason))
+            closeSent = true
+        }
+        state = .closed
+        output.closeTransport = true
+        buffer = ByteQueue()
+        messageBytes = []
+    }
+
+    private mutating func frameBytes(opcode: Opcode, payload: some Collection<UInt8>, fin: Bool = true, rsv1: Bool = false) -> [UInt8] {
+        // §5.3: a client masks every frame with a fresh, unpredictable key; a server never masks.
+        let key: UInt32? = role == .client ? UInt32(truncatingIfNeeded: random.next()) : nil
+        return FrameEncoder.frame(opcode: opcode, payload: payload, fin: fin, rsv1: rsv1, maskingKey: key)
+    }
+}

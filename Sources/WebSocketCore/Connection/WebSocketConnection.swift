@@ -1,0 +1,28 @@
+/// An open WebSocket connection as a value: bytes from the peer go in, events and bytes for the
+/// peer come out. No sockets, no clocks: the shell moves bytes and runs timers.
+///
+/// Two framings implement it: `RFC6455Connection` (hybi-07/08, RFC 6455) and `HixieConnection`
+/// (hixie-75/76).
+public protocol WebSocketConnection {
+    var version: ProtocolVersion { get }
+    var role: Role { get }
+    var state: ConnectionState { get }
+
+    /// Feeds bytes read from the transport.
+    mutating func receive(_ bytes: some Collection<UInt8>) -> ConnectionOutput
+
+    /// The bytes of one message. Throws when the connection is not open or the framing cannot
+    /// carry the message (binary over hixie).
+    mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8]
+
+    /// Starts the closing handshake (RFC 6455 §7.1.2 / hixie-76 §5.3).
+    mutating func close(code: CloseCode, reason: String) throws(WebSocketError) -> ConnectionOutput
+
+    /// Fails the connection on this endpoint's initiative (e.g. a local limit, a timeout).
+    mutating func fail(_ error: WebSocketError) -> ConnectionOutput
+}
+
+extension WebSocketConnection {
+    /// Whether the framing can carry binary messages (hixie cannot).
+    public var supportsBinary: Bool { version.framing == .rfc6455 }
+}

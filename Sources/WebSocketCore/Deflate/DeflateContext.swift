@@ -1,0 +1,62 @@
+/// The running permessage-deflate state of one connection: a compressor for what this endpoint
+/// sends and an inflater for what it receives, created on first use (a connection that never
+/// sends a compressed message never pays for a deflate window).
+public struct DeflateContext {
+    public let agreement: DeflateAgreement
+    public let role: Role
+    public let configuration: DeflateConfiguration
+    /// False when the window-bits-8 policy made this endpoint send uncompressed.
+    public let compressOutbound: Bool
+    private var deflater: Deflater?
+    private var inflater: Inflater?
+    private var deflaterUnavailable = false
+
+    public init(agreement: DeflateAgreement, role: Role, configuration: DeflateConfiguration = .init(),
+                compressOutbound: Bool = true) {
+        self.agreement = agreement
+        self.role = role
+        self.configuration = configuration
+        self.compressOutbound = compressOutbound && agreement.outbound(for: role).windowBits >= 9
+    }
+
+    /// The payload to send and whether it is compressed (RSV1).
+    public mutating func encode(_ payload: [UInt8]) -> (bytes: [UInt8], compressed: Bool) {
+        guard compressOutbound, !deflaterUnavailable, payload.count >= configuration.minimumCompressedSize else {
+            return (payload, false)
+        }
+        if deflater == nil {
+            let direction = agreement.outbound(for: role)
+            deflater = try? Deflater(windowBits: direction.windowBits, memoryLevel: configuration.memoryLevel,
+                                     compressionLevel: configuration.compressionLevel)
+            if deflater == nil { deflaterUnavailable = true; return (payload, false) }
+        }
+        let compressed = deflater!.compress(payload)
+        // RFC 7692 §7.1.1.1/§7.1.1.2: without context takeover each message starts afresh.
+        if agreement.outbound(for: role).noContextTakeover { deflater!.reset() }
+        return (compressed, true)
+    }
+
+    /// Inflates one payload chunk of a compressed message into `output`.
+    public mutating func inflate(_ chunk: [UInt8], into output: inout [UInt8], limit: Int) throws(WebSocketError) {
+        try makeInflater().inflate(chunk, into: &output, limit: limit)
+    }
+
+    /// Ends a compressed message (§7.2.2: append 00 00 ff ff) and resets when the sender does
+    /// not keep its context.
+    public mutating func finishMessage(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
+        let inflater = try makeInflater()
+        try inflater.finishMessage(into: &output, limit: limit)
+        if agreement.inbound(for: role).noContextTakeover { inflater.reset() }
+    }
+
+    private mutating func makeInflater() throws(WebSocketError) -> Inflater {
+        if let inflater { return inflater }
+        do {
+            let created = try Inflater(windowBits: agreement.inbound(for: role).windowBits)
+            inflater = created
+            return created
+        } catch {
+            throw .inflateFailed("cannot initialise zlib")
+        }
+    }
+}

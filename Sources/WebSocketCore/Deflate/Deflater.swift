@@ -1,0 +1,66 @@
+import CZlib
+
+/// Compresses messages for permessage-deflate (RFC 7692 §7.2.1): raw deflate, each message ended
+/// with a sync flush whose empty stored block (`00 00 ff ff`) is stripped.
+///
+/// The z_stream lives at a fixed address (zlib keeps a back-pointer to it), hence a class that
+/// owns the allocation.
+public final class Deflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+    public let windowBits: Int
+
+    /// RFC 7692 §7.2.1: the tail every sync flush ends with.
+    public static let syncTail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
+
+    public enum InitError: Error, Hashable { case zlib(code: Int32, windowBits: Int) }
+
+    /// `windowBits` 9–15 (zlib refuses 8 for raw deflate, see `DeflateConfiguration.WindowBits8Policy`).
+    public init(windowBits: Int, memoryLevel: Int = 8, compressionLevel: Int = -1) throws(InitError) {
+        self.windowBits = windowBits
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let code = passerelle_deflateInit2(stream, Int32(compressionLevel), Z_DEFLATED,
+                                           -Int32(windowBits), Int32(memoryLevel), Z_DEFAULT_STRATEGY)
+        guard code == Z_OK else {
+            stream.deallocate()
+            throw .zlib(code: code, windowBits: windowBits)
+        }
+    }
+
+    deinit {
+        deflateEnd(stream)
+        stream.deallocate()
+    }
+
+    /// Compresses one whole message and strips the sync-flush tail.
+    public func compress(_ message: some Collection<UInt8>) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(message.count / 2 + 64)
+        var chunk = [UInt8](repeating: 0, count: max(256, min(64 * 1024, message.count + 64)))
+        let input = Array(message)
+        input.withUnsafeBufferPointer { inputBuffer in
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
+            stream.pointee.avail_in = UInt32(inputBuffer.count)
+            repeat {
+                chunk.withUnsafeMutableBufferPointer { chunkBuffer in
+                    stream.pointee.next_out = chunkBuffer.baseAddress
+                    stream.pointee.avail_out = UInt32(chunkBuffer.count)
+                    // Z_SYNC_FLUSH never fails on a valid stream with output space; Z_BUF_ERROR
+                    // only says "no progress possible", which ends the loop below.
+                    _ = deflate(stream, Z_SYNC_FLUSH)
+                    output.append(contentsOf: chunkBuffer[0..<(chunkBuffer.count - Int(stream.pointee.avail_out))])
+                }
+            } while stream.pointee.avail_out == 0
+            stream.pointee.next_in = nil
+        }
+        if output.count >= 4 && output.suffix(4).elementsEqual(Self.syncTail) {
+            output.removeLast(4)
+        }
+        return output
+    }
+
+    /// Forgets the window: the next message is compressed without reference to earlier ones.
+    public func reset() {
+        deflateReset(stream)
+    }
+}

@@ -1,0 +1,22 @@
+/// Serialises hixie frames (draft-hixie-thewebsocketprotocol-76 §5.3).
+public enum HixieFrameEncoder {
+    /// 0x00, the UTF-8 text, 0xFF. Valid UTF-8 never contains 0xFF, so no escaping is needed.
+    public static func text(_ text: String) -> [UInt8] {
+        [0x00] + Array(text.utf8) + [0xFF]
+    }
+
+    /// The closing handshake (hixie-76 §5.3, "0xFF 0x00").
+    public static let closingHandshake: [UInt8] = [0xFF, 0x00]
+
+    /// A length-prefixed frame, as a sender of the draft era could emit (receivers discard it).
+    public static func lengthFrame(type: UInt8, payload: [UInt8]) -> [UInt8] {
+        var groups: [UInt8] = []
+        var length = payload.count
+        repeat {
+            groups.insert(UInt8(length & 0x7F), at: 0)
+            length >>= 7
+        } while length > 0
+        for i in 0..<(groups.count - 1) { groups[i] |= 0x80 }
+        return [type | 0x80] + groups + payload
+    }
+}

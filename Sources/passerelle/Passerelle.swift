@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Passerelle: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passerelle",
+        abstract: "WebSocket protocol-compliance and legacy-bridge gateway (hixie-75/76, hybi-07/08, RFC 6455, permessage-deflate).",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self
+    )
+}
