@@ -56,6 +56,11 @@ public final class Deflater {
         if output.count >= 4 && output.suffix(4).elementsEqual(Self.syncTail) {
             output.removeLast(4)
         }
+        // zlib skips a sync flush that directly follows another with no input in between, so a
+        // second empty message yields no bytes at all — and an empty payload plus the receiver's
+        // `00 00 ff ff` is *not* a complete block (its header byte is missing), which desyncs the
+        // peer's inflater. Emit the empty stored block's header byte ourselves.
+        if output.isEmpty { output = [0x00] }
         return output
     }
 
