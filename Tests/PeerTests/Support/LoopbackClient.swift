@@ -1,0 +1,77 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import WebSocketCore
+
+/// A blocking TCP client on loopback, driving the core's client side: test code only.
+final class LoopbackClient {
+    private let socket: Int32
+
+    init(port: Int, receiveTimeout: Int = 10) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw PeerError("socket() failed") }
+        var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(socket); throw PeerError("connect to \(port) failed") }
+    }
+
+    deinit { close(socket) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw PeerError("send failed") }
+            offset += n
+        }
+    }
+
+    /// Some bytes, or nil at end of stream; throws on timeout.
+    func receive() throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        if n == 0 { return nil }
+        guard n > 0 else { throw PeerError("receive timed out or failed (errno \(errno))") }
+        return Array(buffer[..<n])
+    }
+
+    /// Runs the client handshake; returns the accepted handshake.
+    func handshake(_ configuration: ClientHandshakeConfiguration, seed: UInt64 = 7) throws -> AcceptedClientHandshake {
+        var random = SeededRandom(seed: seed)
+        var handshake = ClientHandshake(configuration: configuration, random: &random)
+        try send(handshake.request)
+        while let bytes = try receive() {
+            switch handshake.receive(bytes) {
+            case .needMoreData: continue
+            case .accepted(let accepted): return accepted
+            case .rejected(let error, _): throw PeerError("handshake rejected: \(error.reason)")
+            }
+        }
+        throw PeerError("connection closed during the handshake")
+    }
+
+    /// Reads until `count` messages arrived; returns them with every other event seen.
+    func receiveMessages(_ count: Int, on connection: inout any WebSocketConnection, pending: [UInt8] = []) throws -> (messages: [Message], events: [ConnectionEvent]) {
+        var messages: [Message] = []
+        var events: [ConnectionEvent] = []
+        var input = pending
+        while true {
+            let output = connection.receive(input)
+            if !output.outbound.isEmpty { try send(output.outbound) }
+            for event in output.events {
+                if case .message(let message) = event { messages.append(message) } else { events.append(event) }
+            }
+            if messages.count >= count || connection.state == .closed { return (messages, events) }
+            guard let bytes = try receive() else { return (messages, events) }
+            input = bytes
+        }
+    }
+}
