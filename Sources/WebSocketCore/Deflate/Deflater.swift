@@ -16,8 +16,9 @@ public final class Deflater {
 
     /// `windowBits` 9–15 (zlib refuses 8 for raw deflate, see `DeflateConfiguration.WindowBits8Policy`).
     public init(windowBits: Int, memoryLevel: Int = 8, compressionLevel: Int = -1) throws(InitError) {
-        self.windowBits = windowBits
-        stream = .allocate(capacity: 1)
+        // zlib is initialised before any stored property is set: a class whose init throws
+        // after full initialisation runs its deinit, which would end and free the stream twice.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let code = passerelle_deflateInit2(stream, Int32(compressionLevel), Z_DEFLATED,
                                            -Int32(windowBits), Int32(memoryLevel), Z_DEFAULT_STRATEGY)
@@ -25,6 +26,8 @@ public final class Deflater {
             stream.deallocate()
             throw .zlib(code: code, windowBits: windowBits)
         }
+        self.stream = stream
+        self.windowBits = windowBits
     }
 
     deinit {

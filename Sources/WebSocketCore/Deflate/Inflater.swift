@@ -16,14 +16,16 @@ public final class Inflater {
     /// any stream made with a smaller one.
     public init(windowBits: Int) throws(InitError) {
         let bits = max(windowBits, 9)
-        self.windowBits = bits
-        stream = .allocate(capacity: 1)
+        // See Deflater.init: no stored property is set until zlib has accepted the stream.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let code = passerelle_inflateInit2(stream, -Int32(bits))
         guard code == Z_OK else {
             stream.deallocate()
             throw .zlib(code: code, windowBits: bits)
         }
+        self.stream = stream
+        self.windowBits = bits
     }
 
     deinit {
