@@ -30,11 +30,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The chat room's rules (the tutorial's JSON protocol, dialects, fan-out), sans I/O too.
+        .target(
+            name: "Room",
+            dependencies: ["WebSocketCore"]
+        ),
         // The live shell: SwiftNIO moves bytes between sockets and the core.
         .target(
             name: "Gateway",
             dependencies: [
                 "WebSocketCore",
+                "Room",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -52,6 +58,10 @@ let package = Package(
         .testTarget(
             name: "WebSocketCoreTests",
             dependencies: ["WebSocketCore"]
+        ),
+        .testTarget(
+            name: "RoomTests",
+            dependencies: ["Room", "WebSocketCore"]
         ),
         .testTarget(
             name: "PeerTests",
