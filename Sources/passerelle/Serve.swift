@@ -1,11 +1,14 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import Gateway
 import Logging
 import WebSocketCore
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the gateway (embedded defaults, no external service).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway: the chat page at /, the room at /, /serveur.php and /chat, an echo at /echo.",
+        discussion: "Every limit has a default; SIGINT/SIGTERM close every member with its closing handshake and exit 0.")
 
     @Option(help: "Address to listen on (env PASSERELLE_HOST).")
     var host: String = ProcessInfo.processInfo.environment["PASSERELLE_HOST"] ?? "127.0.0.1"
@@ -13,50 +16,106 @@ struct Serve: ParsableCommand {
     @Option(help: "Port to listen on; 11345 is the tutorial's (env PASSERELLE_PORT).")
     var port: Int = Int(ProcessInfo.processInfo.environment["PASSERELLE_PORT"] ?? "") ?? 11345
 
-    @Option(help: "Largest frame payload accepted, in bytes (1009 beyond).")
+    @Option(help: "Largest frame payload accepted, in bytes (close 1009 beyond).")
     var maxFrameSize: Int = ConnectionLimits().maxFrameSize
 
-    @Option(help: "Largest message accepted after inflation, in bytes (1009 beyond).")
+    @Option(help: "Largest message accepted, counted after inflation, in bytes (close 1009 beyond).")
     var maxMessageSize: Int = ConnectionLimits().maxMessageSize
 
     @Option(help: "Largest HTTP handshake head, in bytes (431 beyond).")
     var maxHeadBytes: Int = HTTPHeadLimits().maxHeadBytes
 
-    @Option(help: "Seconds a client has to complete its handshake, hixie-76 key3 included (408 beyond).")
-    var handshakeTimeout: Double = 10
+    @Option(help: "Largest number of header lines in a handshake (431 beyond).")
+    var maxHeaderCount: Int = HTTPHeadLimits().maxHeaderCount
+
+    @Option(help: "Seconds to complete the handshake, hixie-76 key3 included (408 beyond).")
+    var handshakeTimeout: Double = GatewayConfiguration().handshakeTimeoutSeconds
+
+    @Option(help: "Seconds of silence before an RFC 6455 member is pinged (0 = never).")
+    var pingInterval: Double = GatewayConfiguration().pingIntervalSeconds
+
+    @Option(help: "Seconds of silence (no pong either) before an RFC 6455 member is closed with 1001 (0 = never).")
+    var idleTimeout: Double = GatewayConfiguration().idleTimeoutSeconds
+
+    @Option(help: "Seconds of silence before a hixie member is closed (0 = never; they cannot answer pings).")
+    var hixieIdleTimeout: Double = GatewayConfiguration().hixieIdleTimeoutSeconds
+
+    @Option(help: "Seconds a peer has to answer this server's close before TCP is dropped.")
+    var closeTimeout: Double = GatewayConfiguration().closeTimeoutSeconds
+
+    @Option(help: "Bytes queued for one member before it is closed as a slow consumer (1008).")
+    var maxQueuedBytes: Int = GatewayConfiguration().maxQueuedBytesPerMember
+
+    @Option(help: "Open connections; beyond, new ones get 503.")
+    var maxConnections: Int = GatewayConfiguration().maxConnections
+
+    @Option(help: "Allowed Origin (repeatable); none = every origin, `null` included (the tutorial's file:// page).")
+    var allowOrigin: [String] = []
+
+    @Option(help: "Largest deflate window Passerelle compresses with (9–15; lower saves memory).")
+    var deflateWindowBits: Int = 15
 
     @Flag(help: "Never negotiate permessage-deflate.")
     var noDeflate = false
+
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
-        guard maxFrameSize > 0, maxMessageSize > 0, maxHeadBytes >= 256 else {
+        guard maxFrameSize > 0, maxMessageSize > 0, maxHeadBytes >= 256, maxHeaderCount > 0, maxQueuedBytes > 0, maxConnections > 0, threads > 0 else {
             throw ValidationError("limits must be positive (--max-head-bytes at least 256)")
         }
+        guard handshakeTimeout > 0, closeTimeout > 0, pingInterval >= 0, idleTimeout >= 0, hixieIdleTimeout >= 0 else {
+            throw ValidationError("timeouts must be positive (0 disables --ping-interval and the idle timeouts)")
+        }
+        guard (9...15).contains(deflateWindowBits) else { throw ValidationError("--deflate-window-bits must be 9–15") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
     func run() throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "passerelle")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        var handshake = ServerHandshakeConfiguration()
-        handshake.headLimits.maxHeadBytes = maxHeadBytes
-        if noDeflate { handshake.deflate = nil }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "passerelle")
+        var handshake = GatewayConfiguration.defaultHandshake
+        handshake.headLimits = HTTPHeadLimits(maxHeadBytes: maxHeadBytes, maxHeaderCount: maxHeaderCount)
+        handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits)
+        if !allowOrigin.isEmpty {
+            handshake.origin = .allowList(origins: allowOrigin.filter { $0 != "null" }, allowNull: allowOrigin.contains("null"), allowMissing: true)
+        }
         let configuration = GatewayConfiguration(
             host: host, port: port, handshake: handshake,
             limits: ConnectionLimits(maxFrameSize: maxFrameSize, maxMessageSize: maxMessageSize),
-            handshakeTimeoutSeconds: handshakeTimeout)
+            handshakeTimeoutSeconds: handshakeTimeout, pingIntervalSeconds: pingInterval, idleTimeoutSeconds: idleTimeout,
+            hixieIdleTimeoutSeconds: hixieIdleTimeout, closeTimeoutSeconds: closeTimeout, maxQueuedBytesPerMember: maxQueuedBytes,
+            maxConnections: maxConnections)
         let server: GatewayServer
         do {
-            server = try GatewayServer.start(configuration: configuration, logger: logger)
+            server = try GatewayServer.start(configuration: configuration, logger: logger, threads: threads)
         } catch {
             throw ValidationError("cannot listen on \(host):\(port): \(error)")
         }
-        logger.notice("listening", metadata: ["address": "ws://\(host):\(server.port)", "endpoints": "\(configuration.routes.keys.sorted())"])
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                server.shutdownGracefully()
+                logger.notice("stopped")
+                Foundation.exit(0)
+            }
+            source.resume()
+            return source
+        }
+        logger.notice("listening", metadata: ["page": "http://\(host):\(server.port)/", "room": "ws://\(host):\(server.port)/serveur.php",
+                                              "echo": "ws://\(host):\(server.port)/echo"])
         try server.waitUntilClosed()
+        withExtendedLifetime(signals) {}
     }
 }

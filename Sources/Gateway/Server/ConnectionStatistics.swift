@@ -7,6 +7,7 @@ public struct ConnectionStatistics: Sendable, Hashable {
     public var path: String = ""
     public var version: ProtocolVersion?
     public var extensions: String?
+    public var subprotocol: String?
     public var messagesIn = 0
     public var messagesOut = 0
     public var bytesIn = 0

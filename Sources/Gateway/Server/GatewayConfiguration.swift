@@ -1,32 +1,68 @@
 import WebSocketCore
 
 /// Everything the live gateway needs to know, with embedded defaults (no external service).
+/// Every limit is explicit here and a flag of `passerelle serve`.
 public struct GatewayConfiguration: Sendable {
     public var host: String
     /// 11345: the tutorial's port.
     public var port: Int
     public var handshake: ServerHandshakeConfiguration
     public var limits: ConnectionLimits
-    /// A client that has not finished its handshake by then is dropped (slowloris).
+    /// A client that has not finished its handshake by then — hixie-76 key3 included — is
+    /// dropped with 408 (slowloris, a hixie client that never sends key3).
     public var handshakeTimeoutSeconds: Double
+    /// RFC 6455 members are pinged after this long without traffic (0 = never).
+    public var pingIntervalSeconds: Double
+    /// RFC 6455 members silent this long (no pong either) are closed with 1001 (0 = never).
+    public var idleTimeoutSeconds: Double
+    /// hixie members cannot answer pings; they are closed after this long without traffic
+    /// (0 = never, the default: a TV may sit quietly in the room for hours).
+    public var hixieIdleTimeoutSeconds: Double
+    /// After this endpoint sends its close, how long the peer has to answer before TCP is dropped.
+    public var closeTimeoutSeconds: Double
+    /// Bytes queued for one member (written, not yet taken by its socket) before it is closed
+    /// as a slow consumer (1008).
+    public var maxQueuedBytesPerMember: Int
+    /// Open TCP connections; beyond, new ones get 503.
+    public var maxConnections: Int
+    /// On SIGINT/SIGTERM, how long members get to complete the closing handshake.
+    public var shutdownGraceSeconds: Double
     /// Upgrade paths and what each does.
     public var routes: [String: Endpoint]
 
     /// What a WebSocket path leads to.
     public enum Endpoint: String, Sendable {
+        /// The chat room (the tutorial's protocol).
+        case room
         /// Every message is sent back unchanged (text stays text, binary stays binary).
         case echo
     }
 
+    /// `/serveur.php` is the tutorial's URL; `/` and `/chat` are the same room.
+    public static let defaultRoutes: [String: Endpoint] = ["/": .room, "/serveur.php": .room, "/chat": .room, "/echo": .echo]
+
     public init(host: String = "127.0.0.1", port: Int = 11345,
-                handshake: ServerHandshakeConfiguration = ServerHandshakeConfiguration(),
+                handshake: ServerHandshakeConfiguration = GatewayConfiguration.defaultHandshake,
                 limits: ConnectionLimits = ConnectionLimits(), handshakeTimeoutSeconds: Double = 10,
-                routes: [String: Endpoint] = ["/echo": .echo]) {
+                pingIntervalSeconds: Double = 30, idleTimeoutSeconds: Double = 75, hixieIdleTimeoutSeconds: Double = 0,
+                closeTimeoutSeconds: Double = 5, maxQueuedBytesPerMember: Int = 4 << 20, maxConnections: Int = 10_000,
+                shutdownGraceSeconds: Double = 2, routes: [String: Endpoint] = GatewayConfiguration.defaultRoutes) {
         self.host = host
         self.port = port
         self.handshake = handshake
         self.limits = limits
         self.handshakeTimeoutSeconds = handshakeTimeoutSeconds
+        self.pingIntervalSeconds = pingIntervalSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.hixieIdleTimeoutSeconds = hixieIdleTimeoutSeconds
+        self.closeTimeoutSeconds = closeTimeoutSeconds
+        self.maxQueuedBytesPerMember = maxQueuedBytesPerMember
+        self.maxConnections = maxConnections
+        self.shutdownGraceSeconds = shutdownGraceSeconds
         self.routes = routes
     }
+
+    /// Every version, permessage-deflate on, any Origin (the tutorial's page sends `null`), and
+    /// the room's rich dialect as the one subprotocol.
+    public static let defaultHandshake = ServerHandshakeConfiguration(subprotocols: ["passerelle.chat.v1"])
 }

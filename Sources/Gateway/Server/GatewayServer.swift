@@ -1,13 +1,16 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import WebSocketCore
 
-/// The listening gateway: one port for every protocol version.
+/// The listening gateway: one port for every protocol version, the chat page and the room.
 public final class GatewayServer: Sendable {
     public let configuration: GatewayConfiguration
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
+    private let services: GatewayServices
+    private let logger: Logger
 
     /// The port actually bound (useful with port 0).
     public var port: Int { channel.localAddress?.port ?? configuration.port }
@@ -15,47 +18,62 @@ public final class GatewayServer: Sendable {
     /// Binds and starts serving.
     public static func start(configuration: GatewayConfiguration, logger: Logger = Logger(label: "passerelle"),
                              threads: Int = System.coreCount, observer: ConnectionObserver? = nil) throws -> GatewayServer {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let counter = ConnectionCounter()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        let services = GatewayServices(registry: ConnectionRegistry(limit: configuration.maxConnections),
+                                       room: RoomHub(loop: group.next(), logger: logger), observer: observer)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                let id = counter.next()
+                let id = services.registry.makeID()
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        WebSocketChannelHandler(id: id, configuration: configuration, logger: logger, observer: observer))
+                        WebSocketChannelHandler(id: id, configuration: configuration, logger: logger, services: services))
                 }
             }
         do {
             let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
-            return GatewayServer(configuration: configuration, group: group, channel: channel)
+            return GatewayServer(configuration: configuration, group: group, channel: channel, services: services, logger: logger)
         } catch {
             try? group.syncShutdownGracefully()
             throw error
         }
     }
 
-    private init(configuration: GatewayConfiguration, group: MultiThreadedEventLoopGroup, channel: Channel) {
+    private init(configuration: GatewayConfiguration, group: MultiThreadedEventLoopGroup, channel: Channel,
+                 services: GatewayServices, logger: Logger) {
         self.configuration = configuration
         self.group = group
         self.channel = channel
+        self.services = services
+        self.logger = logger
     }
+
+    /// Open connections right now.
+    public var connectionCount: Int { services.registry.count }
+
+    /// Members of the room right now.
+    public func roomMemberCount() throws -> Int { try services.room.memberCount().wait() }
 
     /// Blocks until the listening channel closes.
     public func waitUntilClosed() throws {
         try channel.closeFuture.wait()
     }
 
+    /// Stops accepting, closes every connection with its closing handshake (1001 for RFC 6455,
+    /// 0xFF 0x00 for hixie-76, TCP close for hixie-75), waits up to the grace period, then stops.
+    public func shutdownGracefully() {
+        logger.notice("shutting down", metadata: ["connections": "\(services.registry.count)"])
+        try? channel.close().wait()
+        services.registry.closeAll(code: .goingAway, reason: "server shutting down")
+        let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
+        while services.registry.count > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try? group.syncShutdownGracefully()
+    }
+
     public func shutdown() throws {
         try? channel.close().wait()
         try group.syncShutdownGracefully()
     }
-}
-
-/// Numbers connections for the logs.
-private final class ConnectionCounter: Sendable {
-    private let value = Atomic<Int>(0)
-    func next() -> Int { value.wrappingAdd(1, ordering: .relaxed).newValue }
 }

@@ -1,41 +1,67 @@
 import Logging
 import NIOCore
+import Room
 import WebSocketCore
 
-/// The NIO shell around the protocol core for one TCP connection: moves bytes into the
-/// handshake and then the connection state machine, writes what they return, runs the timers.
-/// No protocol rule lives here.
+/// The NIO shell around the protocol core for one TCP connection: moves bytes into the handshake
+/// and then the connection state machine, writes what they return, runs the timers, joins the
+/// room. No protocol rule lives here.
 final class WebSocketChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private enum State {
         case handshaking(ServerHandshake)
-        case open(any WebSocketConnection, GatewayConfiguration.Endpoint)
+        case open(any WebSocketConnection)
         case closed
     }
 
+    private let id: Int
     private let configuration: GatewayConfiguration
     private let logger: Logger
-    private let observer: ConnectionObserver?
+    private let services: GatewayServices
     private var state: State
+    private var endpoint: GatewayConfiguration.Endpoint = .echo
+    private var context: ChannelHandlerContext?
     private var statistics: ConnectionStatistics
-    private var handshakeTimeout: Scheduled<Void>?
+    private var handshakeTimer: Scheduled<Void>?
+    private var keepalive: RepeatedTask?
+    private var closeTimer: Scheduled<Void>?
+    private var lastActivity = NIODeadline.now()
+    private var queuedBytes = 0
+    private var flushScheduled = false
+    private var joinedRoom = false
+    private var finished = false
 
-    init(id: Int, configuration: GatewayConfiguration, logger: Logger, observer: ConnectionObserver?) {
+    init(id: Int, configuration: GatewayConfiguration, logger: Logger, services: GatewayServices) {
+        self.id = id
         self.configuration = configuration
         self.logger = logger
-        self.observer = observer
+        self.services = services
         state = .handshaking(ServerHandshake(configuration: configuration.handshake))
         statistics = ConnectionStatistics(id: id, peer: "?")
     }
 
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         statistics.peer = context.remoteAddress?.description ?? "?"
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        handshakeTimeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000))) {
-            handler.value.handshakeTimedOut(context: loopBound.value)
+        let admitted = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop) { code, reason in
+            handler.value.closeSession(code: code, reason: reason)
+        })
+        guard admitted else {
+            statistics.failure = .serverFull(limit: configuration.maxConnections)
+            logger.warning("connection refused: server full", metadata: ["limit": "\(configuration.maxConnections)"])
+            writeAndClose(HTTPResponseWriter.response(status: 503, headers: [("Retry-After", "5")], body: "server full\n"))
+            return
+        }
+        handshakeTimer = context.eventLoop.scheduleTask(in: .seconds(configuration.handshakeTimeoutSeconds)) {
+            handler.value.handshakeTimedOut()
         }
         context.fireChannelActive()
     }
@@ -44,130 +70,254 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         statistics.bytesIn += bytes.count
-        receive(bytes, context: context)
+        lastActivity = .now()
+        receive(bytes)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        handshakeTimeout?.cancel()
-        if case .closed = state {} else { finish() }
+        if statistics.closeCode == nil, statistics.failure == nil, case .open = state {
+            statistics.closeCode = .abnormalClosure   // §7.1.5: closed without a close frame
+        }
         state = .closed
+        finish()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        logger.debug("transport error", metadata: ["id": "\(statistics.id)", "error": "\(error)"])
+        logger.debug("transport error", metadata: ["id": "\(id)", "error": "\(error)"])
         context.close(promise: nil)
     }
 
-    private func receive(_ bytes: [UInt8], context: ChannelHandlerContext) {
+    // MARK: Handshake
+
+    private func receive(_ bytes: [UInt8]) {
         switch state {
         case .closed:
             return
         case .handshaking(var handshake):
             let result = handshake.receive(bytes)
             state = .handshaking(handshake)
-            handle(result, context: context)
-        case .open(var connection, let endpoint):
-            state = .closed  // hand the connection over uniquely while it mutates
+            handle(result)
+        case .open(var connection):
+            state = .closed  // hand the connection over uniquely while it mutates (no copy of its buffers)
             let output = connection.receive(bytes)
-            state = .open(connection, endpoint)
-            apply(output, context: context)
+            state = .open(connection)
+            apply(output)
         }
     }
 
-    private func handle(_ result: ServerHandshakeResult, context: ChannelHandlerContext) {
+    private func handle(_ result: ServerHandshakeResult) {
         switch result {
         case .needMoreData:
             return
         case .notWebSocket(let request, _):
-            handshakeTimeout?.cancel()
-            let known = configuration.routes[request.path] != nil
-            let response = known
-                ? HTTPResponseWriter.response(status: 426, headers: [("Sec-WebSocket-Version", "13, 8, 7"), ("Upgrade", "websocket")],
-                                              body: "\(request.path) is a WebSocket endpoint\n")
-                : HTTPResponseWriter.response(status: 404, body: "no such endpoint: \(request.path)\n")
-            writeAndClose(response, context: context)
+            handshakeTimer?.cancel()
+            statistics.path = request.path
+            writeAndClose(StaticPages.response(for: request, routes: configuration.routes))
         case .rejected(let error, let response):
-            handshakeTimeout?.cancel()
+            handshakeTimer?.cancel()
             statistics.failure = error
-            logger.info("handshake refused", metadata: ["id": "\(statistics.id)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
-            writeAndClose(response, context: context)
+            logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
+            writeAndClose(response)
         case .accepted(let accepted):
-            handshakeTimeout?.cancel()
+            handshakeTimer?.cancel()
             statistics.path = accepted.request.path
             guard let endpoint = configuration.routes[accepted.request.path] else {
-                writeAndClose(HTTPResponseWriter.response(status: 404, body: "no such endpoint: \(accepted.request.path)\n"), context: context)
+                writeAndClose(HTTPResponseWriter.response(status: 404, body: "no WebSocket endpoint at \(accepted.request.path)\n"))
                 return
             }
+            self.endpoint = endpoint
             statistics.version = accepted.version
             statistics.extensions = accepted.deflate?.response.description
+            statistics.subprotocol = accepted.subprotocol
             let connection = accepted.makeConnection(limits: configuration.limits,
                                                      deflateConfiguration: configuration.handshake.deflate ?? DeflateConfiguration())
-            state = .open(connection, endpoint)
-            write(accepted.response, context: context)
-            context.flush()
-            if !accepted.leftover.isEmpty { receive(accepted.leftover, context: context) }
+            state = .open(connection)
+            write(accepted.response)
+            scheduleFlush()
+            startKeepalive(version: accepted.version)
+            if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
+            if !accepted.leftover.isEmpty { receive(accepted.leftover) }
         }
     }
 
-    private func apply(_ output: ConnectionOutput, context: ChannelHandlerContext) {
-        var replies: [UInt8] = output.outbound
+    private func handshakeTimedOut() {
+        guard case .handshaking(let handshake) = state else { return }
+        statistics.failure = .handshakeTimeout
+        logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "awaitingKey3": "\(handshake.isAwaitingKey3)"])
+        writeAndClose(HTTPResponseWriter.rejection(.handshakeTimeout, supportedVersions: configuration.handshake.supportedVersionList))
+    }
+
+    // MARK: Open connection
+
+    private func apply(_ output: ConnectionOutput) {
+        var replies = output.outbound
         for event in output.events {
             switch event {
             case .message(let message):
                 statistics.messagesIn += 1
-                replies += respond(to: message)
+                switch endpoint {
+                case .echo: replies += encode(message)
+                case .room: services.room.receive(message, from: id)
+                }
             case .failed(let error):
                 statistics.failure = error
                 statistics.closeCode = error.closeCode
+                logger.info("connection failed", metadata: ["id": "\(id)", "reason": "\(error.reason)", "close": "\(error.closeCode?.rawValue ?? 0)"])
             case .closeReceived(let code, _):
-                statistics.closeCode = code
+                statistics.closeCode = code ?? .noStatusReceived
             case .ping, .pong:
                 break
             }
         }
-        if !replies.isEmpty {
-            write(replies, context: context)
-            context.flush()
-        }
         if output.closeTransport {
-            state = .closed
-            finish()
+            // Write the last bytes (our close frame), then drop TCP once they are out.
+            writeAndClose(replies)
+            return
+        }
+        if !replies.isEmpty {
+            write(replies)
+            scheduleFlush()
+        }
+    }
+
+    /// One message for this peer, through its connection (framing, compression).
+    private func encode(_ message: Message) -> [UInt8] {
+        guard case .open(var connection) = state else { return [] }
+        state = .closed
+        defer { state = .open(connection) }
+        do {
+            let bytes = try connection.send(message)
+            statistics.messagesOut += 1
+            return bytes
+        } catch {
+            logger.debug("message not sent", metadata: ["id": "\(id)", "reason": "\(error.reason)"])
+            return []
+        }
+    }
+
+    private func joinRoom(dialect: ChatDialect, version: ProtocolVersion) {
+        let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        joinedRoom = true
+        services.room.join(RoomMember(id: id, eventLoop: context!.eventLoop) { text in handler.value.deliver(text) },
+                           dialect: dialect, version: version)
+    }
+
+    /// A text from the room. Bounded: a member whose socket does not take its bytes is closed
+    /// once `maxQueuedBytesPerMember` are waiting, so it can neither grow memory nor slow others.
+    private func deliver(_ text: String) {
+        guard case .open(let connection) = state, connection.state == .open else { return }
+        let bytes = encode(.text(text))
+        guard !bytes.isEmpty else { return }
+        guard queuedBytes + bytes.count <= configuration.maxQueuedBytesPerMember else {
+            slowConsumer()
+            return
+        }
+        write(bytes)
+        scheduleFlush()
+    }
+
+    private func slowConsumer() {
+        let limit = configuration.maxQueuedBytesPerMember
+        logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
+        statistics.failure = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
+        statistics.closeCode = .policyViolation
+        guard case .open(var connection) = state else { return }
+        state = .closed
+        // Its socket is not reading: send the close frame if it fits, but do not wait for it.
+        let output = connection.fail(.slowConsumer(queuedBytes: queuedBytes, limit: limit))
+        if let context {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
             context.close(promise: nil)
         }
     }
 
-    /// The endpoint's answer to one message, as bytes.
-    private func respond(to message: Message) -> [UInt8] {
-        guard case .open(var connection, let endpoint) = state else { return [] }
-        switch endpoint {
-        case .echo:
+    /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
+    /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
+    func closeSession(code: CloseCode, reason: String) {
+        switch state {
+        case .closed:
+            return
+        case .handshaking:
+            context?.close(promise: nil)
+        case .open(var connection):
             state = .closed
-            defer { state = .open(connection, endpoint) }
-            do {
-                let bytes = try connection.send(message)
-                statistics.messagesOut += 1
-                return bytes
-            } catch {
-                logger.debug("echo not sent", metadata: ["id": "\(statistics.id)", "reason": "\(error.reason)"])
-                return []
+            let output = (try? connection.close(code: code, reason: reason)) ?? ConnectionOutput(closeTransport: true)
+            state = .open(connection)
+            statistics.closeCode = code
+            if output.closeTransport {
+                writeAndClose(output.outbound)
+                return
+            }
+            write(output.outbound)
+            scheduleFlush()
+            let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
+            closeTimer = context?.eventLoop.scheduleTask(in: .seconds(configuration.closeTimeoutSeconds)) {
+                handler.value.context?.close(promise: nil)
             }
         }
     }
 
-    private func handshakeTimedOut(context: ChannelHandlerContext) {
-        guard case .handshaking = state else { return }
-        statistics.failure = .handshakeTimeout
-        writeAndClose(HTTPResponseWriter.rejection(.handshakeTimeout, supportedVersions: configuration.handshake.supportedVersionList), context: context)
+    /// RFC 6455 members get pings after `pingIntervalSeconds` of silence and are closed (1001)
+    /// after `idleTimeoutSeconds`; hixie members cannot answer pings and have their own timeout.
+    private func startKeepalive(version: ProtocolVersion) {
+        guard let context else { return }
+        let isHixie = version.framing == .hixie
+        let idle = isHixie ? configuration.hixieIdleTimeoutSeconds : configuration.idleTimeoutSeconds
+        let ping = isHixie ? 0 : configuration.pingIntervalSeconds
+        let period = [ping, idle].filter { $0 > 0 }.min()
+        guard let period else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(period / 2), delay: .seconds(period / 2)) { _ in
+            handler.value.keepaliveTick(ping: ping, idle: idle)
+        }
     }
 
-    private func write(_ bytes: [UInt8], context: ChannelHandlerContext) {
+    private func keepaliveTick(ping: Double, idle: Double) {
+        guard case .open(var connection) = state, connection.state == .open else { return }
+        let silent = Double((NIODeadline.now() - lastActivity).nanoseconds) / 1e9
+        if idle > 0 && silent >= idle {
+            logger.info("idle timeout", metadata: ["id": "\(id)", "silentSeconds": "\(Int(silent))"])
+            closeSession(code: .goingAway, reason: "idle timeout")
+        } else if ping > 0 && silent >= ping, var rfc = connection as? RFC6455Connection {
+            state = .closed
+            if let bytes = try? rfc.ping(Array("keepalive".utf8)) {
+                write(bytes)
+                scheduleFlush()
+            }
+            connection = rfc
+            state = .open(connection)
+        }
+    }
+
+    // MARK: Writing
+
+    private func write(_ bytes: [UInt8]) {
+        guard let context, !bytes.isEmpty else { return }
         statistics.bytesOut += bytes.count
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        queuedBytes += bytes.count
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let count = bytes.count
+        promise.futureResult.whenComplete { _ in handler.value.queuedBytes -= count }
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: promise)
     }
 
-    private func writeAndClose(_ bytes: [UInt8], context: ChannelHandlerContext) {
+    /// One flush per pass of the event loop, however many frames were written in it.
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let this = handler.value
+            this.flushScheduled = false
+            this.context?.flush()
+        }
+    }
+
+    private func writeAndClose(_ bytes: [UInt8]) {
         state = .closed
+        guard let context else { return }
         statistics.bytesOut += bytes.count
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
@@ -176,17 +326,26 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         finish()
     }
 
-    private var finished = false
     private func finish() {
         guard !finished else { return }
         finished = true
+        handshakeTimer?.cancel()
+        keepalive?.cancel()
+        closeTimer?.cancel()
+        services.registry.remove(id)
+        if joinedRoom { services.room.leave(id) }
         logger.info("connection closed", metadata: [
-            "id": "\(statistics.id)", "peer": "\(statistics.peer)", "path": "\(statistics.path)",
+            "id": "\(id)", "peer": "\(statistics.peer)", "path": "\(statistics.path)",
             "version": "\(statistics.version?.rawValue ?? "-")", "extensions": "\(statistics.extensions ?? "-")",
+            "subprotocol": "\(statistics.subprotocol ?? "-")",
             "close": "\(statistics.closeCode.map { String($0.rawValue) } ?? "-")",
             "failure": "\(statistics.failure?.identifier ?? "-")",
             "in": "\(statistics.messagesIn) msgs/\(statistics.bytesIn) B", "out": "\(statistics.messagesOut) msgs/\(statistics.bytesOut) B",
         ])
-        observer?(statistics)
+        services.observer?(statistics)
     }
+}
+
+extension TimeAmount {
+    static func seconds(_ value: Double) -> TimeAmount { .nanoseconds(Int64(value * 1_000_000_000)) }
 }

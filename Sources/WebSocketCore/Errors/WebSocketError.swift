@@ -15,6 +15,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
     case originRejected(String?)
     case subprotocolRequired
     case handshakeTimeout
+    case serverFull(limit: Int)
 
     // MARK: Opening handshake, client side (the connection is failed, RFC 6455 §4.1)
     case unexpectedStatus(Int)
@@ -50,6 +51,9 @@ public enum WebSocketError: Error, Hashable, Sendable {
     case hixieFrameTooLarge(limit: Int)
     case hixieInvalidUTF8
 
+    // MARK: Resource limits of the live gateway
+    case slowConsumer(queuedBytes: Int, limit: Int)
+
     // MARK: Local misuse (never a peer's fault)
     case binaryNotSupportedByFraming
     case connectionNotOpen
@@ -72,6 +76,10 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .unsupportedVersion: return .httpStatus(426)
         case .originRejected: return .httpStatus(403)
         case .handshakeTimeout: return .httpStatus(408)
+        case .serverFull: return .httpStatus(503)
+        // RFC 6455 §7.4.1: 1008 for "a message that violates its policy"; a member that does not
+        // read its messages is outside the room's policy.
+        case .slowConsumer: return .closeCode(.policyViolation)
 
         // RFC 6455 §4.1: a client that rejects the server's answer fails the connection; there is
         // no frame to send yet, so the code is what the client reports (1002).
@@ -128,6 +136,8 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .originRejected(let origin): text = "origin \(origin ?? "(none)") not allowed"
         case .subprotocolRequired: text = "no offered subprotocol is supported"
         case .handshakeTimeout: text = "handshake not completed in time"
+        case .serverFull(let limit): text = "server full (\(limit) connections)"
+        case .slowConsumer(let queued, let limit): text = "slow consumer: \(queued) bytes queued, limit \(limit)"
         case .unexpectedStatus(let status): text = "server answered HTTP \(status)"
         case .malformedResponse(let why): text = "malformed response: \(why)"
         case .invalidAcceptKey: text = "Sec-WebSocket-Accept does not match the key"

@@ -1,0 +1,8 @@
+import NIOCore
+
+/// What every connection of one server shares.
+struct GatewayServices: Sendable {
+    let registry: ConnectionRegistry
+    let room: RoomHub
+    let observer: ConnectionObserver?
+}
