@@ -4,9 +4,10 @@
 Drives Chromium through the DevTools protocol (over Python `websockets`), because `--dump-dom`
 dumps as soon as the page loads and does not wait for WebSocket traffic.
 
-  chromium_page.py URL [--wait-for TEXT] [--timeout S] [--screenshot FILE.png] [--size 1000x700]
+  chromium_page.py URL [--wait-for TEXT] [--timeout S] [--screenshot FILE.png] [--size 1000x700] [--eval EXPR]
 
-Prints the page's innerText (the last state seen) and exits 0 when TEXT appeared, 1 otherwise.
+Prints the page's innerText (the last state seen) — or, with --eval, the JSON value of EXPR —
+and exits 0 when TEXT appeared, 1 otherwise.
 """
 import argparse, asyncio, base64, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
 
@@ -20,6 +21,7 @@ async def main():
     parser.add_argument("--timeout", type=float, default=20)
     parser.add_argument("--screenshot")
     parser.add_argument("--size", default="1000x700")
+    parser.add_argument("--eval")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -69,7 +71,11 @@ async def main():
                 shot = await call("Page.captureScreenshot", format="png")
                 with open(args.screenshot, "wb") as f:
                     f.write(base64.b64decode(shot["data"]))
-            print(text)
+            if args.eval:
+                result = await call("Runtime.evaluate", expression=args.eval, returnByValue=True)
+                print(json.dumps(result.get("result", {}).get("value")))
+            else:
+                print(text)
             return 0 if found else 1
     finally:
         browser.kill()

@@ -4,7 +4,10 @@
 # (one per line) until it has as many as it sent, then runs the closing handshake (0xFF 0x00).
 # Exit 0 when all went well; the last line is "closing-handshake: ok" or says what failed.
 #
-# usage: hixie76_client.pl ws://HOST:PORT/PATH [--expect N] MESSAGE...
+# With --wait-stdin it reads one line from stdin after the handshake before sending (so a test
+# can start every member of a room before anyone speaks).
+#
+# usage: hixie76_client.pl ws://HOST:PORT/PATH [--expect N] [--wait-stdin] MESSAGE...
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -15,7 +18,9 @@ use Protocol::WebSocket::Frame;
 binmode(STDOUT, ':raw');
 my $url = shift @ARGV or die "usage: $0 URL [--expect N] MESSAGE...\n";
 my $expect;
+my $wait = 0;
 if (@ARGV && $ARGV[0] eq '--expect') { shift @ARGV; $expect = shift @ARGV; }
+if (@ARGV && $ARGV[0] eq '--wait-stdin') { shift @ARGV; $wait = 1; }
 my @messages = @ARGV;
 $expect //= scalar @messages;
 
@@ -40,7 +45,9 @@ until ($handshake->is_done) {
     $buffer .= $data;
     $handshake->parse($buffer) or die "handshake refused: " . ($handshake->error // 'unknown') . "\n";
 }
+$| = 1;
 print "handshake: ok\n";
+<STDIN> if $wait;
 
 my $frame = Protocol::WebSocket::Frame->new(version => 'draft-ietf-hybi-00');
 $frame->append($buffer) if length $buffer;

@@ -3,7 +3,8 @@
 /// reconnection with back-off, and the negotiated subprotocol/extensions shown.
 ///
 /// Automation (tests, demos): `?pseudo=NAME` joins at once, `&say=a|b|c` sends those lines once
-/// joined, `&expect=N` writes "received N lines" in the console when N chat lines have arrived.
+/// joined (after `&waitfor=M` members are in the room, when given), `&expect=N` writes
+/// "received N lines" in the console when N chat lines have arrived.
 enum ChatPage {
     static let html = #"""
 <!doctype html>
@@ -46,6 +47,11 @@ const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
 let socket = null, pseudo = "", retry = 0, received = 0, pending = (params.get("say") || "").split("|").filter(Boolean);
 const expected = Number(params.get("expect") || 0);
+const waitFor = Number(params.get("waitfor") || 0);
+
+function sendPending() {
+  while (pending.length) send(pending.shift());
+}
 
 function log(text) {
   const row = document.createElement("div");
@@ -64,6 +70,8 @@ function status(text, cls) {
 function showLine(line, via) {
   const row = document.createElement("div");
   row.className = "line";
+  row.dataset.from = line.from;
+  row.dataset.message = line.message;
   const from = document.createElement("span");
   from.className = "from";
   from.textContent = line.from;
@@ -90,13 +98,16 @@ function connect() {
     log("open " + url + " protocol=" + socket.protocol + " extensions=" + (socket.extensions || "none"));
     $("message").disabled = false;
     $("send").disabled = false;
-    while (pending.length) send(pending.shift());
+    if (!waitFor) sendPending();
   };
   socket.onmessage = (event) => {
     let data;
     try { data = JSON.parse(event.data); } catch (e) { log("not JSON: " + event.data); return; }
     if (data.action === "ws/chat/in" && data.msg) showLine(data.msg, data.via);
-    else if (data.action === "ws/room/presence") log(data.msg.event + " — " + data.msg.members + " dans la salle");
+    else if (data.action === "ws/room/presence") {
+      log(data.msg.event + " — " + data.msg.members + " dans la salle");
+      if (waitFor && data.msg.members >= waitFor) sendPending();
+    }
     else if (data.action === "ws/error") log("erreur : " + data.msg.reason);
   };
   socket.onclose = (event) => {

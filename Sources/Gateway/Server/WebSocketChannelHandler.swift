@@ -75,8 +75,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if statistics.closeCode == nil, statistics.failure == nil, case .open = state {
-            statistics.closeCode = .abnormalClosure   // §7.1.5: closed without a close frame
+        // §7.1.5: closed without a close frame. hixie-75 has no closing handshake: TCP close is its close.
+        if statistics.closeCode == nil, statistics.failure == nil, statistics.version != .hixie75, case .open = state {
+            statistics.closeCode = .abnormalClosure
         }
         state = .closed
         finish()

@@ -50,6 +50,53 @@ struct PeerProcess {
     }
 
     static func script(_ name: String) -> String { scripts.appendingPathComponent(name).path }
+
+    /// Starts a peer that keeps running; feed its stdin with `send`, collect with `finish`.
+    static func start(_ executable: String, _ arguments: [String]) throws -> Running {
+        try Running(executable, arguments)
+    }
+
+    final class Running {
+        let process = Process()
+        private let input = Pipe(), out = Pipe(), err = Pipe()
+        private let outData = Locked(Data()), errData = Locked(Data())
+        private let group = DispatchGroup()
+
+        init(_ executable: String, _ arguments: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+            process.standardInput = input
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            for (pipe, sink) in [(out, outData), (err, errData)] {
+                group.enter()
+                DispatchQueue.global().async { [group] in
+                    sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                    group.leave()
+                }
+            }
+        }
+
+        /// Writes a line to its stdin; a peer that already exited is not an error here (its exit status tells).
+        func send(_ line: String) { try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) }
+
+        func finish(timeout: TimeInterval = 60) -> Result {
+            try? input.fileHandleForWriting.close()
+            let deadline = Date().addingTimeInterval(timeout)
+            var timedOut = false
+            while process.isRunning {
+                if Date() > deadline { timedOut = true; process.terminate(); break }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            process.waitUntilExit()
+            _ = group.wait(timeout: .now() + 5)
+            return Result(status: process.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
+                          stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: timedOut)
+        }
+
+        deinit { if process.isRunning { process.terminate() } }
+    }
 }
 
 /// A value shared between threads under a lock.
