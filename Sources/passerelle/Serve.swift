@@ -102,20 +102,23 @@ struct Serve: ParsableCommand {
         } catch {
             throw ValidationError("cannot listen on \(host):\(port): \(error)")
         }
+        // SIGINT/SIGTERM: closing handshakes for everyone, then return from run() (exit 0). The
+        // main thread waits for that, not for the listener (which closes first).
+        let stopped = DispatchSemaphore(value: 0)
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 server.shutdownGracefully()
                 logger.notice("stopped")
-                Foundation.exit(0)
+                stopped.signal()
             }
             source.resume()
             return source
         }
         logger.notice("listening", metadata: ["page": "http://\(host):\(server.port)/", "room": "ws://\(host):\(server.port)/serveur.php",
                                               "echo": "ws://\(host):\(server.port)/echo"])
-        try server.waitUntilClosed()
+        stopped.wait()
         withExtendedLifetime(signals) {}
     }
 }

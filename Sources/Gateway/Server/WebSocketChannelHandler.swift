@@ -236,6 +236,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
     /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
     func closeSession(code: CloseCode, reason: String) {
+        logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.rawValue)", "reason": "\(reason)"])
         switch state {
         case .closed:
             return

@@ -25,6 +25,24 @@ final class LoopbackClient {
 
     deinit { close(socket) }
 
+    /// A small receive buffer, so a client that stops reading backs up the server quickly.
+    func shrinkReceiveBuffer(_ bytes: Int32 = 4096) {
+        var size = bytes
+        setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Drains whatever is readable now without blocking (echoes to a speaker that does not care).
+    func receiveAvailable(on connection: inout any WebSocketConnection) throws -> [ConnectionEvent] {
+        var events: [ConnectionEvent] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            guard n > 0 else { return events }
+            let output = connection.receive(buffer[..<n])
+            events += output.events
+        }
+    }
+
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {

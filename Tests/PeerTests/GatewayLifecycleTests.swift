@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import Gateway
+import WebSocketCore
+
+/// The gateway under load and on its way out: slow consumers, SIGTERM.
+@Suite(.serialized) struct GatewayLifecycleTests {
+    static func residentBytes() -> Int {
+        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0 0"
+        return (Int(statm.split(separator: " ")[1]) ?? 0) * 4096
+    }
+
+    /// A member that stops reading is closed once 1 MiB is queued for it: the server's memory
+    /// does not follow the flood, and the other members' lines keep arriving promptly.
+    @Test func slowConsumerIsClosedWithoutHurtingOthers() throws {
+        var configuration = GatewayConfiguration(port: 0)
+        configuration.maxQueuedBytesPerMember = 1 << 20
+        let gateway = try TestGateway(configuration)
+        let (stuck, _, _) = try GatewayBadInputTests.member(gateway)
+        stuck.shrinkReceiveBuffer()
+        var (speaker, speakerConnection, _) = try GatewayBadInputTests.member(gateway)
+        var (reader, readerConnection, readerLeftover) = try GatewayBadInputTests.member(gateway)
+        while try gateway.server.roomMemberCount() < 3 { Thread.sleep(forTimeInterval: 0.02) }
+
+        let before = Self.residentBytes()
+        let line = String(repeating: "flood ", count: 8000)   // ~48 KB per line
+        var worstDelay = 0.0
+        let rounds = 300                                      // ~14 MB per member: more than the kernel's socket buffers
+        for round in 0..<rounds {
+            let sent = Date()
+            try speaker.send(speakerConnection.send(.text(RoomPeerTests.tutorialFrame("speaker", "\(round) " + line))))
+            let (got, _) = try reader.receiveMessages(1, on: &readerConnection, pending: readerLeftover)
+            readerLeftover = []
+            worstDelay = max(worstDelay, Date().timeIntervalSince(sent))
+            #expect(got.count == 1)
+            _ = try? speaker.receiveAvailable(on: &speakerConnection)
+        }
+        let growth = Self.residentBytes() - before
+        let stats = gateway.closedConnections(atLeast: 1, timeout: 5)
+        let slow = try #require(stats.first { if case .slowConsumer = $0.failure { return true }; return false },
+                                "the stuck member was not closed: \(stats)")
+        #expect(slow.closeCode == .policyViolation)
+        #expect(growth < 24 << 20, "resident memory grew by \(growth >> 20) MiB while ~\(rounds * 48 / 1024) MiB were broadcast")
+        #expect(worstDelay < 1.0, "a well-behaved member waited \(worstDelay) s for a line")
+        print("slow consumer: closed after its queue passed 1 MiB; RSS growth \(growth >> 10) KiB; worst delay for others \(Int(worstDelay * 1000)) ms")
+    }
+
+    /// SIGTERM: every member gets its closing handshake (1001, or 0xFF 0x00 for hixie-76), then
+    /// the process exits 0.
+    @Test func sigtermClosesEveryMemberAndExitsZero() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("passerelle")
+        let port = 20000 + Int.random(in: 0..<20000)
+        let server = try PeerProcess.start(binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"])
+        var client: LoopbackClient?
+        for _ in 0..<100 where client == nil {
+            client = try? LoopbackClient(port: port)
+            if client == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        let rfc = try #require(client)
+        let accepted = try rfc.handshake(ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/chat"))
+        var rfcConnection = accepted.makeConnection(random: SeededRandom(seed: 4))
+        let hixie = try LoopbackClient(port: port)
+        let hixieAccepted = try hixie.handshake(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
+        var hixieConnection = hixieAccepted.makeConnection()
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(server.process.processIdentifier, SIGTERM)
+        let (_, rfcEvents) = try rfc.receiveMessages(Int.max, on: &rfcConnection, pending: accepted.leftover)
+        let (_, hixieEvents) = try hixie.receiveMessages(Int.max, on: &hixieConnection, pending: hixieAccepted.leftover)
+        let result = server.finish(timeout: 10)
+        #expect(rfcEvents.contains(.closeReceived(code: .goingAway, reason: "server shutting down")), "\(rfcEvents)")
+        #expect(hixieEvents == [.closeReceived(code: nil, reason: "")])
+        #expect(result.status == 0 && !result.timedOut, "\(result)")
+        #expect(result.stderr.contains("shutting down"))
+    }
+}
