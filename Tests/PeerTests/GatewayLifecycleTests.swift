@@ -73,3 +73,29 @@ import WebSocketCore
         #expect(result.stderr.contains("shutting down"))
     }
 }
+
+/// Keepalive: a member that answers pings stays; one that goes silent is closed with 1001.
+@Suite struct GatewayKeepaliveTests {
+    @Test func silentMemberIsClosedAndResponsiveOneStays() throws {
+        var configuration = GatewayConfiguration(port: 0)
+        configuration.pingIntervalSeconds = 0.2
+        configuration.idleTimeoutSeconds = 0.8
+        configuration.closeTimeoutSeconds = 0.5
+        let gateway = try TestGateway(configuration)
+        let (silent, _, _) = try GatewayBadInputTests.member(gateway)
+        var (alive, aliveConnection, _) = try GatewayBadInputTests.member(gateway)
+        // The core answers each ping with a pong (RFC 6455 §5.5.2) as the loop reads.
+        var pings = 0
+        let until = Date().addingTimeInterval(2)
+        while Date() < until {
+            Thread.sleep(forTimeInterval: 0.05)
+            pings += try alive.receiveAvailable(on: &aliveConnection).filter { if case .ping = $0 { return true }; return false }.count
+        }
+        let closed = gateway.closedConnections(atLeast: 1, timeout: 3)
+        #expect(closed.count == 1, "only the silent member is closed: \(closed)")
+        #expect(closed.first?.closeCode == .goingAway)
+        #expect(pings >= 3, "the responsive member was pinged \(pings) times")
+        #expect(aliveConnection.state == .open)
+        _ = silent
+    }
+}

@@ -134,6 +134,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             let connection = accepted.makeConnection(limits: configuration.limits,
                                                      deflateConfiguration: configuration.handshake.deflate ?? DeflateConfiguration())
             state = .open(connection)
+            logger.info("connection opened", metadata: [
+                "id": "\(id)", "peer": "\(statistics.peer)", "path": "\(statistics.path)", "version": "\(accepted.version.rawValue)",
+                "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(accepted.subprotocol ?? "-")",
+            ])
             write(accepted.response)
             scheduleFlush()
             startKeepalive(version: accepted.version)

@@ -31,7 +31,7 @@ final class LoopbackClient {
         setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// Drains whatever is readable now without blocking (echoes to a speaker that does not care).
+    /// Drains whatever is readable now without blocking, answering what the core answers (pongs).
     func receiveAvailable(on connection: inout any WebSocketConnection) throws -> [ConnectionEvent] {
         var events: [ConnectionEvent] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -39,6 +39,7 @@ final class LoopbackClient {
             let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             guard n > 0 else { return events }
             let output = connection.receive(buffer[..<n])
+            if !output.outbound.isEmpty { try send(output.outbound) }
             events += output.events
         }
     }

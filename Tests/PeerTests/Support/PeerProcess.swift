@@ -15,38 +15,11 @@ struct PeerProcess {
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Peers")
 
+    /// Runs a peer to completion, feeding it `stdin`.
     static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 60) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a chatty peer cannot block on a full pipe.
-        let outData = Locked(Data()), errData = Locked(Data())
-        let group = DispatchGroup()
-        for (pipe, sink) in [(out, outData), (err, errData)] {
-            group.enter()
-            DispatchQueue.global().async {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                sink.set(data)
-                group.leave()
-            }
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        var timedOut = false
-        while process.isRunning {
-            if Date() > deadline { timedOut = true; process.terminate(); break }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        process.waitUntilExit()
-        _ = group.wait(timeout: .now() + 5)
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
-                      stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: timedOut)
+        let running = try Running(executable, arguments)
+        if let stdin { running.write(stdin) }
+        return running.finish(timeout: timeout)
     }
 
     static func script(_ name: String) -> String { scripts.appendingPathComponent(name).path }
@@ -78,8 +51,10 @@ struct PeerProcess {
             }
         }
 
-        /// Writes a line to its stdin; a peer that already exited is not an error here (its exit status tells).
-        func send(_ line: String) { try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) }
+        /// Writes to its stdin; a peer that already exited is not an error here (its exit status tells).
+        func write(_ data: Data) { try? input.fileHandleForWriting.write(contentsOf: data) }
+
+        func send(_ line: String) { write(Data((line + "\n").utf8)) }
 
         func finish(timeout: TimeInterval = 60) -> Result {
             try? input.fileHandleForWriting.close()
