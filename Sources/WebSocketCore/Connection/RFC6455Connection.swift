@@ -12,15 +12,7 @@ public struct RFC6455Connection: WebSocketConnection {
     private var deflate: DeflateContext?
     private var random: any RandomNumberGenerator
 
-    /// The frame being read.
-    private var frame: FrameHeader?
-    private var controlPayload: [UInt8] = []
-    /// The data message being assembled (across fragments).
-    private var messageOpcode: Opcode?
-    private var messageCompressed = false
-    private var messageBytes: [UInt8] = []
-    private var validatedCount = 0
-    private var utf8 = UTF8Validator()
+    private var assembler: MessageAssembler
     private var closeSent = false
 
     /// `random` draws the masking keys a client must use (§5.3); inject a seeded one for
@@ -35,6 +27,7 @@ public struct RFC6455Connection: WebSocketConnection {
         self.limits = limits
         self.random = random
         self.rules = FrameRules(receiver: role, deflateNegotiated: deflate != nil, maxFrameSize: limits.maxFrameSize)
+        self.assembler = MessageAssembler(limits: limits)
     }
 
     public var deflateAgreement: DeflateAgreement? { deflate?.agreement }
@@ -56,80 +49,14 @@ public struct RFC6455Connection: WebSocketConnection {
     }
 
     private mutating func handle(_ event: FrameParser.Event, _ output: inout ConnectionOutput) throws(WebSocketError) {
-        switch event {
-        case .header(let header):
-            if let violation = rules.violations(of: header).first { throw violation }
-            try begin(header)
-            frame = header
-        case .payload(let chunk):
-            guard let header = frame else { return }
-            if header.opcode.isControl {
-                controlPayload += chunk
-            } else {
-                try appendToMessage(chunk)
-            }
-        case .frameEnd:
-            guard let header = frame else { return }
-            frame = nil
-            if header.opcode.isControl {
-                try handleControl(header.opcode, controlPayload, &output)
-                controlPayload = []
-            } else if header.fin {
-                try finishMessage(&output)
-            }
-        }
-    }
-
-    /// Message-level rules (§5.4) at the start of each data frame.
-    private mutating func begin(_ header: FrameHeader) throws(WebSocketError) {
-        guard !header.opcode.isControl else { return }
-        if header.opcode == .continuation {
-            guard messageOpcode != nil else { throw .unexpectedContinuation }
-        } else {
-            guard messageOpcode == nil else { throw .expectedContinuation }
-            messageOpcode = header.opcode
-            messageCompressed = header.rsv1
-            messageBytes = []
-            validatedCount = 0
-            utf8 = UTF8Validator()
-        }
-        // An uncompressed message's size is known from the headers: refuse before reading it.
-        if !messageCompressed && UInt64(messageBytes.count) + header.payloadLength > UInt64(limits.maxMessageSize) {
-            throw .messageTooLarge(limit: limits.maxMessageSize)
-        }
-    }
-
-    private mutating func appendToMessage(_ chunk: [UInt8]) throws(WebSocketError) {
-        if messageCompressed {
-            try deflate!.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
-        } else {
-            messageBytes += chunk
-        }
-        try validateText()
-    }
-
-    /// §8.1 fail fast: text is checked as it arrives, not when the message ends.
-    private mutating func validateText() throws(WebSocketError) {
-        guard messageOpcode == .text, validatedCount < messageBytes.count else { return }
-        let fresh = messageBytes[validatedCount...]
-        validatedCount = messageBytes.count
-        guard utf8.feed(fresh) else { throw .invalidUTF8 }
-    }
-
-    private mutating func finishMessage(_ output: inout ConnectionOutput) throws(WebSocketError) {
-        if messageCompressed {
-            try deflate!.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
-            try validateText()
-        }
-        let opcode = messageOpcode
-        messageOpcode = nil
-        let bytes = messageBytes
-        messageBytes = []
-        if opcode == .text {
-            guard utf8.isComplete else { throw .invalidUTF8 }
-            output.events.append(.message(.text(String(decoding: bytes, as: UTF8.self))))
-        } else {
-            output.events.append(.message(.binary(bytes)))
+        if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
+        switch try assembler.handle(event, deflate: &deflate) {
+        case .message(let message, _, _)?:
+            output.events.append(.message(message))
+        case .control(let opcode, let payload)?:
+            try handleControl(opcode, payload, &output)
+        case nil:
+            break
         }
     }
 
@@ -237,7 +164,7 @@ public struct RFC6455Connection: WebSocketConnection {
         state = .closed
         output.closeTransport = true
         buffer = ByteQueue()
-        messageBytes = []
+        assembler.reset()
     }
 
     private mutating func frameBytes(opcode: Opcode, payload: some Collection<UInt8>, fin: Bool = true, rsv1: Bool = false) -> [UInt8] {

@@ -1,0 +1,121 @@
+/// Reassembles RFC 6455 frames into messages (§5.4): continuation rules, control frames between
+/// fragments, per-message inflation (RFC 7692 §7.2.2) and fail-fast UTF-8 validation (§8.1),
+/// with the message size limit counted on inflated bytes as they are produced.
+///
+/// Shared by `RFC6455Connection` (which fails the connection on the first error) and the capture
+/// decoder (which reports the error, calls `reset()` and reads on).
+public struct MessageAssembler {
+    /// What a completed frame produced.
+    public enum Output: Hashable, Sendable {
+        /// A complete data message; `compressed` when RSV1 was set on its first frame.
+        case message(Message, compressed: Bool, payloadBytes: Int)
+        /// A complete control frame.
+        case control(Opcode, [UInt8])
+    }
+
+    public let limits: ConnectionLimits
+    /// The frame being read.
+    public private(set) var frame: FrameHeader?
+    private var controlPayload: [UInt8] = []
+    /// The data message being assembled (across fragments).
+    public private(set) var messageOpcode: Opcode?
+    private var messageCompressed = false
+    private var messageBytes: [UInt8] = []
+    private var messagePayloadBytes = 0
+    private var validatedCount = 0
+    private var utf8 = UTF8Validator()
+
+    public init(limits: ConnectionLimits = ConnectionLimits()) {
+        self.limits = limits
+    }
+
+    /// Feeds one parser event; returns what a completed frame produced.
+    public mutating func handle(_ event: FrameParser.Event, deflate: inout DeflateContext?) throws(WebSocketError) -> Output? {
+        switch event {
+        case .header(let header):
+            try begin(header)
+            frame = header
+            return nil
+        case .payload(let chunk):
+            guard let header = frame else { return nil }
+            if header.opcode.isControl {
+                controlPayload += chunk
+            } else {
+                try append(chunk, deflate: &deflate)
+            }
+            return nil
+        case .frameEnd:
+            guard let header = frame else { return nil }
+            frame = nil
+            if header.opcode.isControl {
+                defer { controlPayload = [] }
+                return .control(header.opcode, controlPayload)
+            }
+            return header.fin ? try finish(deflate: &deflate) : nil
+        }
+    }
+
+    /// Forgets the frame and message in progress (after an error the caller reports and skips).
+    public mutating func reset() {
+        frame = nil
+        controlPayload = []
+        messageOpcode = nil
+        messageBytes = []
+    }
+
+    /// Message-level rules (§5.4) at the start of each data frame.
+    private mutating func begin(_ header: FrameHeader) throws(WebSocketError) {
+        guard !header.opcode.isControl else { return }
+        if header.opcode == .continuation {
+            guard messageOpcode != nil else { throw .unexpectedContinuation }
+        } else {
+            guard messageOpcode == nil else { throw .expectedContinuation }
+            messageOpcode = header.opcode
+            messageCompressed = header.rsv1
+            messageBytes = []
+            messagePayloadBytes = 0
+            validatedCount = 0
+            utf8 = UTF8Validator()
+        }
+        messagePayloadBytes += Int(clamping: header.payloadLength)
+        // An uncompressed message's size is known from the headers: refuse before reading it.
+        if !messageCompressed && UInt64(messageBytes.count) + header.payloadLength > UInt64(limits.maxMessageSize) {
+            throw .messageTooLarge(limit: limits.maxMessageSize)
+        }
+    }
+
+    private mutating func append(_ chunk: [UInt8], deflate: inout DeflateContext?) throws(WebSocketError) {
+        if messageCompressed {
+            guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
+            try deflate!.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
+        } else {
+            messageBytes += chunk
+        }
+        try validateText()
+    }
+
+    /// §8.1 fail fast: text is checked as it arrives, not when the message ends.
+    private mutating func validateText() throws(WebSocketError) {
+        guard messageOpcode == .text, validatedCount < messageBytes.count else { return }
+        let fresh = messageBytes[validatedCount...]
+        validatedCount = messageBytes.count
+        guard utf8.feed(fresh) else { throw .invalidUTF8 }
+    }
+
+    private mutating func finish(deflate: inout DeflateContext?) throws(WebSocketError) -> Output {
+        if messageCompressed {
+            guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
+            try deflate!.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+            try validateText()
+        }
+        let opcode = messageOpcode
+        messageOpcode = nil
+        let bytes = messageBytes
+        messageBytes = []
+        if opcode == .text {
+            guard utf8.isComplete else { throw .invalidUTF8 }
+            return .message(.text(String(decoding: bytes, as: UTF8.self)), compressed: messageCompressed, payloadBytes: messagePayloadBytes)
+        }
+        return .message(.binary(bytes), compressed: messageCompressed, payloadBytes: messagePayloadBytes)
+    }
+}
