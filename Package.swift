@@ -35,6 +35,11 @@ let package = Package(
             name: "Room",
             dependencies: ["WebSocketCore"]
         ),
+        // Capture files (pcap/pcapng) → TCP streams → the core's parsers. Sans I/O: the CLI reads the file.
+        .target(
+            name: "Capture",
+            dependencies: ["WebSocketCore"]
+        ),
         // The live shell: SwiftNIO moves bytes between sockets and the core.
         .target(
             name: "Gateway",
@@ -50,6 +55,7 @@ let package = Package(
             name: "passerelle",
             dependencies: [
                 "Gateway",
+                "Capture",
                 "WebSocketCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,6 +64,10 @@ let package = Package(
         .testTarget(
             name: "WebSocketCoreTests",
             dependencies: ["WebSocketCore"]
+        ),
+        .testTarget(
+            name: "CaptureTests",
+            dependencies: ["Capture", "WebSocketCore"]
         ),
         .testTarget(
             name: "RoomTests",

@@ -32,13 +32,13 @@ def payloads(sizes, seed):
         yield bytes(rng.getrandbits(8) for _ in range(min(size, 65536))) + b"\x00" * max(0, size - 65536)
 
 
-async def run(url, factory, sizes, seed):
+async def run(url, factory, sizes, seed, texts=None):
     extensions = [factory] if factory else None
     async with websockets.connect(url, extensions=extensions, compression=None if factory is None else "deflate",
                                   max_size=None, open_timeout=10, ping_interval=None) as ws:
         answer = ws.response.headers.get("Sec-WebSocket-Extensions")
         count = 0
-        for message in payloads(sizes, seed):
+        for message in (texts if texts is not None else payloads(sizes, seed)):
             await ws.send(message)
             echo = await asyncio.wait_for(ws.recv(), 30)
             if type(echo) is not type(message) or echo != message:
@@ -54,6 +54,8 @@ async def main():
     parser.add_argument("--no-deflate", action="store_true")
     parser.add_argument("--sizes", default="0,1,5,125,126,1000,65535,65536,300000")
     parser.add_argument("--matrix", action="store_true")
+    parser.add_argument("--texts", help="send exactly these text messages, separated by '|'")
+    parser.add_argument("--no-context-takeover", action="store_true", help="offer both no_context_takeover parameters")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     ok = True
@@ -75,9 +77,11 @@ async def main():
                     print(json.dumps({"offer": offer, "error": repr(error), "ok": False}))
                     ok = False
     else:
-        factory = None if args.no_deflate else ClientPerMessageDeflateFactory(client_max_window_bits=True)
+        factory = None if args.no_deflate else ClientPerMessageDeflateFactory(
+            client_max_window_bits=True, server_no_context_takeover=args.no_context_takeover, client_no_context_takeover=args.no_context_takeover)
+        texts = args.texts.split("|") if args.texts is not None else None
         try:
-            answer, count = await run(args.url, factory, sizes, 1)
+            answer, count = await run(args.url, factory, sizes, 1, texts)
             good = (answer is None) if args.no_deflate else (answer is not None and answer.startswith("permessage-deflate"))
             print(json.dumps({"offer": "none" if args.no_deflate else "browser", "answer": answer, "messages": count, "ok": good}))
             ok = good

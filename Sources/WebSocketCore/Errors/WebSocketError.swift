@@ -116,6 +116,36 @@ public enum WebSocketError: Error, Hashable, Sendable {
         return nil
     }
 
+    /// The specification section that states the rule (for reports and the capture decoder).
+    public var section: String {
+        switch self {
+        case .malformedRequest, .headerBlockTooLarge, .tooManyHeaders: return "RFC 9112 §2–5"
+        case .methodNotAllowed: return "RFC 6455 §4.1"
+        case .missingHeader, .invalidHeader: return "RFC 6455 §4.2.1"
+        case .unsupportedVersion: return "RFC 6455 §4.4"
+        case .originRejected: return "RFC 6455 §10.2"
+        case .subprotocolRequired: return "RFC 6455 §4.2.2"
+        case .handshakeTimeout, .serverFull, .slowConsumer: return "Passerelle limit"
+        case .unexpectedStatus, .malformedResponse, .invalidAcceptKey, .unexpectedExtension, .unexpectedSubprotocol: return "RFC 6455 §4.1"
+        case .invalidHixieAnswer: return "draft-hixie-76 §4.1"
+        case .reservedBitsSet: return "RFC 6455 §5.2"
+        case .reservedOpcode: return "RFC 6455 §5.2"
+        case .unmaskedClientFrame, .maskedServerFrame: return "RFC 6455 §5.1"
+        case .nonMinimalLength, .lengthMostSignificantBitSet: return "RFC 6455 §5.2"
+        case .controlFrameTooLong, .fragmentedControlFrame: return "RFC 6455 §5.5"
+        case .unexpectedContinuation, .expectedContinuation: return "RFC 6455 §5.4"
+        case .frameTooLarge, .messageTooLarge: return "RFC 6455 §10.4"
+        case .invalidUTF8: return "RFC 6455 §8.1"
+        case .closePayloadTooShort, .invalidCloseReason: return "RFC 6455 §5.5.1"
+        case .invalidCloseCode: return "RFC 6455 §7.4"
+        case .compressedControlFrame, .compressedContinuation: return "RFC 7692 §6"
+        case .inflateFailed: return "RFC 7692 §7.2.2"
+        case .dataAfterClose: return "RFC 6455 §5.5.1"
+        case .hixieFrameTooLarge, .hixieInvalidUTF8: return "draft-hixie-76 §5.3"
+        case .binaryNotSupportedByFraming, .connectionNotOpen, .invalidLocalCloseCode, .controlPayloadTooLong: return "local"
+        }
+    }
+
     /// A stable name used by fixtures and logs (the case name, without associated values).
     public var identifier: String {
         let text = String(describing: self)

@@ -40,8 +40,30 @@ public enum ProtocolVersion: String, CaseIterable, Hashable, Sendable, Codable {
         }
     }
 
+    /// Which version a handshake request speaks: `Sec-WebSocket-Version` (7, 8, 13; anything
+    /// else → `unsupportedVersion`, answered 426), else hixie-76 when Key1/Key2 are present,
+    /// else hixie-75. Shared by the server handshake and the capture decoder.
+    public static func detect(in headers: HTTPHeaders) throws(WebSocketError) -> ProtocolVersion {
+        let versions = headers.values("Sec-WebSocket-Version")
+        if !versions.isEmpty {
+            // RFC 6455 §4.4: a version this server does not speak gets 426 and the list it does.
+            guard versions.count == 1, let number = Int(versions[0]),
+                  let version = ProtocolVersion(versionNumber: number) else {
+                throw .unsupportedVersion(versions.joined(separator: ", "))
+            }
+            return version
+        }
+        let hasKey1 = headers.contains("Sec-WebSocket-Key1"), hasKey2 = headers.contains("Sec-WebSocket-Key2")
+        if hasKey1 || hasKey2 {
+            guard hasKey1 && hasKey2 else { throw .missingHeader(hasKey1 ? "Sec-WebSocket-Key2" : "Sec-WebSocket-Key1") }
+            return .hixie76
+        }
+        if headers.contains("Sec-WebSocket-Key") { throw .missingHeader("Sec-WebSocket-Version") }
+        return .hixie75
+    }
+
     /// hybi-07/08 carried the origin in `Sec-WebSocket-Origin`; RFC 6455 and hixie in `Origin`.
-    var originHeaderName: String {
+    public var originHeaderName: String {
         switch self {
         case .hybi07, .hybi08: return "Sec-WebSocket-Origin"
         default: return "Origin"

@@ -69,7 +69,7 @@ public struct ServerHandshake {
         guard hosts.count == 1, let host = hosts.first, !host.isEmpty else {
             throw hosts.isEmpty ? .missingHeader("Host") : .invalidHeader(name: "Host", reason: "must appear once")
         }
-        let version = try detectVersion(headers)
+        let version = try ProtocolVersion.detect(in: headers)
         guard configuration.versions.contains(version) else {
             throw .unsupportedVersion(version.versionNumber.map(String.init) ?? version.rawValue)
         }
@@ -111,26 +111,6 @@ public struct ServerHandshake {
             return .accepted(AcceptedHandshake(request: request, version: .hixie75, subprotocol: subprotocol,
                                                deflate: nil, response: response, leftover: buffer.consumeAll()))
         }
-    }
-
-    /// Which version the request speaks (see `ProtocolVersion`).
-    private func detectVersion(_ headers: HTTPHeaders) throws(WebSocketError) -> ProtocolVersion {
-        let versions = headers.values("Sec-WebSocket-Version")
-        if !versions.isEmpty {
-            // §4.4: a version this server does not speak gets 426 and the list it does.
-            guard versions.count == 1, let number = Int(versions[0]),
-                  let version = ProtocolVersion(versionNumber: number) else {
-                throw .unsupportedVersion(versions.joined(separator: ", "))
-            }
-            return version
-        }
-        let hasKey1 = headers.contains("Sec-WebSocket-Key1"), hasKey2 = headers.contains("Sec-WebSocket-Key2")
-        if hasKey1 || hasKey2 {
-            guard hasKey1 && hasKey2 else { throw .missingHeader(hasKey1 ? "Sec-WebSocket-Key2" : "Sec-WebSocket-Key1") }
-            return .hixie76
-        }
-        if headers.contains("Sec-WebSocket-Key") { throw .missingHeader("Sec-WebSocket-Version") }
-        return .hixie75
     }
 
     private mutating func acceptHybi(_ request: HTTPRequestHead, version: ProtocolVersion) throws(WebSocketError) -> ServerHandshakeResult {

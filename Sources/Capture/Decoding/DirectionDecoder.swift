@@ -1,0 +1,280 @@
+import WebSocketCore
+
+/// Decodes the frames of one direction of an open WebSocket connection with the gateway's own
+/// parsers (`FrameParser`, `FrameRules`, `MessageAssembler`, `HixieFrameParser`), reporting every
+/// violation and reading on.
+struct DirectionDecoder {
+    let direction: Direction
+    let framing: ProtocolVersion.Framing
+    let closingHandshake: Bool
+    let maxPayload: Int
+    private var buffer = ByteQueue()
+    private var parser = FrameParser()
+    private var hixie: HixieFrameParser
+    private var rules: FrameRules
+    private var assembler: MessageAssembler
+    private var deflate: DeflateContext?
+    /// The frame being read: its header, and whether the assembler skips it (reserved opcode).
+    private var header: FrameHeader?
+    private var skippingFrame = false
+    private var controlWire = 0
+    /// After a gap the parser is out of step until a plausible frame start is found.
+    private(set) var desynchronised: Bool
+    /// Data of this direction is missing from the capture (inflation may lack its window).
+    private(set) var incomplete: Bool
+    private(set) var messages = 0
+    private(set) var frames = 0
+    private(set) var closeCode: Int?? = nil
+    var connection = 0
+
+    init(direction: Direction, version: ProtocolVersion, agreement: DeflateAgreement?, maxPayload: Int, startsMidStream: Bool) {
+        self.direction = direction
+        framing = version.framing
+        closingHandshake = version == .hixie76
+        self.maxPayload = maxPayload
+        let receiver: Role = direction == .c2s ? .server : .client
+        rules = FrameRules(receiver: receiver, deflateNegotiated: agreement != nil, maxFrameSize: Int.max)
+        let limits = ConnectionLimits(maxFrameSize: Int.max, maxMessageSize: 256 << 20)
+        assembler = MessageAssembler(limits: limits)
+        hixie = HixieFrameParser(closingHandshakeEnabled: version == .hixie76, maxFrameSize: limits.maxMessageSize)
+        deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
+        desynchronised = startsMidStream
+        incomplete = startsMidStream
+    }
+
+    mutating func feed(_ bytes: [UInt8], time: Double) -> [DecodeRecord] {
+        buffer.append(contentsOf: bytes)
+        if desynchronised && !resynchronise() { return [] }
+        return framing == .rfc6455 ? decodeFrames(time: time) : decodeHixie(time: time)
+    }
+
+    /// Missing bytes: whatever frame was in progress is lost.
+    mutating func gap(bytes: Int, time: Double) -> [DecodeRecord] {
+        incomplete = true
+        desynchronised = true
+        buffer = ByteQueue()
+        parser = FrameParser()
+        hixie = HixieFrameParser(closingHandshakeEnabled: closingHandshake, maxFrameSize: hixie.maxFrameSize)
+        assembler.reset()
+        header = nil
+        return [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: bytes,
+                               note: "\(bytes) bytes missing from the capture; decoding resumes at the next plausible frame"))]
+    }
+
+    /// At the end of the capture: a frame still open is reported.
+    mutating func finish(time: Double) -> [DecodeRecord] {
+        guard !buffer.isEmpty || header != nil else { return [] }
+        if framing == .hixie, !buffer.isEmpty, buffer[0] & 0x80 == 0 {
+            return [violation(.hixieFrameTooLarge(limit: buffer.count), time: time,
+                              note: "hixie frame of \(buffer.count - 1) bytes without its closing 0xFF at the end of the capture")]
+        }
+        return [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: buffer.count,
+                               note: "capture ends inside a frame (\(buffer.count) bytes of it kept)"))]
+    }
+
+    // MARK: RFC 6455
+
+    private mutating func decodeFrames(time: Double) -> [DecodeRecord] {
+        var records: [DecodeRecord] = []
+        while true {
+            let event: FrameParser.Event?
+            do throws(WebSocketError) {
+                event = try parser.next(&buffer)
+            } catch {
+                records.append(violation(error, time: time))
+                desynchronised = true
+                parser = FrameParser()
+                buffer.consume(min(1, buffer.count))
+                if !resynchronise() { return records }
+                continue
+            }
+            guard let event else { return records }
+            if case .header(let h) = event {
+                header = h
+                frames += 1
+                records.append(.frame(FrameRecord(
+                    connection: connection, time: time, direction: direction, framing: "rfc6455", opcode: Int(h.opcode.rawValue),
+                    opcodeName: h.opcode.description, fin: h.fin, rsv: Int(h.rsvBits), masked: h.maskingKey != nil,
+                    maskingKey: h.maskingKey.map { String(format8: $0) }, payloadLength: Int(clamping: h.payloadLength),
+                    wireLength: h.headerLength + Int(clamping: h.payloadLength))))
+                for rule in rules.violations(of: h) { records.append(violation(rule, time: time)) }
+                skippingFrame = h.opcode.isReserved
+                if skippingFrame { continue }
+            }
+            if skippingFrame {
+                if case .frameEnd = event { skippingFrame = false; header = nil }
+                continue
+            }
+            do throws(WebSocketError) {
+                switch try assembler.handle(event, deflate: &deflate) {
+                case .message(let message, let compressed, let payloadBytes)?:
+                    records.append(messageRecord(message, compressed: compressed, wireLength: payloadBytes, time: time))
+                case .control(let opcode, let payload)?:
+                    records += controlRecords(opcode, payload, time: time)
+                case nil:
+                    break
+                }
+            } catch {
+                var note: String?
+                if case .inflateFailed = error, incomplete {
+                    note = "cannot inflate: earlier bytes of this direction are missing from the capture, so the shared deflate window is incomplete"
+                }
+                records.append(violation(error, time: time, note: note))
+                assembler.reset()
+                skippingFrame = header.map { !($0.opcode.isControl) } ?? false
+                if case .frameEnd = event { skippingFrame = false }
+            }
+            if case .frameEnd = event { header = nil }
+        }
+    }
+
+    private mutating func controlRecords(_ opcode: Opcode, _ payload: [UInt8], time: Double) -> [DecodeRecord] {
+        let wire = payload.count
+        switch opcode {
+        case .close:
+            do throws(WebSocketError) {
+                let (code, reason) = try RFC6455Connection.parseClosePayload(payload)
+                closeCode = .some(code.map { Int($0.rawValue) })
+                var record = MessageRecord(connection: connection, time: time, direction: direction, kind: "close", compressed: false,
+                                           wireLength: wire, length: wire, text: reason, hex: nil, truncated: false,
+                                           closeCode: code.map { Int($0.rawValue) })
+                (record.text, record.truncated) = cut(reason)
+                return [.message(record)]
+            } catch {
+                return [.message(MessageRecord(connection: connection, time: time, direction: direction, kind: "close", compressed: false,
+                                               wireLength: wire, length: wire, text: nil, hex: hex(payload).0, truncated: false, closeCode: nil)),
+                        violation(error, time: time)]
+            }
+        default:
+            let (hexText, truncated) = hex(payload)
+            return [.message(MessageRecord(connection: connection, time: time, direction: direction, kind: opcode == .ping ? "ping" : "pong",
+                                           compressed: false, wireLength: wire, length: wire, text: nil, hex: hexText,
+                                           truncated: truncated, closeCode: nil))]
+        }
+    }
+
+    /// After missing bytes: the first offset where a header that obeys every rule is followed by
+    /// the end of the data or by another such header.
+    private mutating func resynchronise() -> Bool {
+        if framing == .hixie {
+            // A hixie frame starts after a 0xFF that ends the previous one.
+            guard let end = buffer.firstIndex(of: 0xFF) else {
+                buffer = ByteQueue()
+                return false
+            }
+            buffer.consume(end + 1)
+            desynchronised = false
+            return true
+        }
+        let bytes = Array(buffer.readable)
+        var start = 0
+        while start + 2 <= bytes.count {
+            if let next = plausibleFrameEnd(bytes, at: start), next == bytes.count || plausibleFrameEnd(bytes, at: next) != nil {
+                buffer.consume(start)
+                desynchronised = false
+                parser = FrameParser()
+                return true
+            }
+            start += 1
+        }
+        // Keep a tail that could hold the start of a header.
+        if bytes.count > 14 { buffer.consume(bytes.count - 14) }
+        return false
+    }
+
+    private func plausibleFrameEnd(_ bytes: [UInt8], at start: Int) -> Int? {
+        var probe = ByteQueue(bytes[start...])
+        var parser = FrameParser()
+        guard case .header(let h)? = try? parser.next(&probe) else { return nil }
+        guard rules.violations(of: h).isEmpty, !h.opcode.isReserved else { return nil }
+        let end = start + h.headerLength + Int(clamping: h.payloadLength)
+        return end <= bytes.count ? end : nil
+    }
+
+    // MARK: hixie
+
+    private mutating func decodeHixie(time: Double) -> [DecodeRecord] {
+        var records: [DecodeRecord] = []
+        while true {
+            let event: HixieFrameParser.Event?
+            do throws(WebSocketError) {
+                event = try hixie.next(&buffer)
+            } catch {
+                records.append(violation(error, time: time))
+                desynchronised = true
+                buffer.consume(min(1, buffer.count))
+                if !resynchronise() { return records }
+                continue
+            }
+            guard let event else { return records }
+            frames += 1
+            switch event {
+            case .text(let body):
+                records.append(.frame(FrameRecord(connection: connection, time: time, direction: direction, framing: "hixie", opcode: nil,
+                                                  opcodeName: "text", fin: nil, rsv: nil, masked: nil, maskingKey: nil,
+                                                  payloadLength: body.count, wireLength: body.count + 2)))
+                if UTF8Validator.isValid(body) {
+                    records.append(messageRecord(.text(String(decoding: body, as: UTF8.self)), compressed: false, wireLength: body.count, time: time))
+                } else {
+                    records.append(violation(.hixieInvalidUTF8, time: time))
+                }
+            case .discarded(let type, let length):
+                records.append(.frame(FrameRecord(connection: connection, time: time, direction: direction, framing: "hixie", opcode: Int(type),
+                                                  opcodeName: "discarded-0x" + String(type, radix: 16), fin: nil, rsv: nil, masked: nil,
+                                                  maskingKey: nil, payloadLength: length, wireLength: length + 2)))
+            case .closingHandshake:
+                closeCode = .some(nil)
+                records.append(.frame(FrameRecord(connection: connection, time: time, direction: direction, framing: "hixie", opcode: 0xFF,
+                                                  opcodeName: "close", fin: nil, rsv: nil, masked: nil, maskingKey: nil,
+                                                  payloadLength: 0, wireLength: 2)))
+                records.append(.message(MessageRecord(connection: connection, time: time, direction: direction, kind: "close",
+                                                      compressed: false, wireLength: 0, length: 0, text: nil, hex: nil,
+                                                      truncated: false, closeCode: nil)))
+            }
+        }
+    }
+
+    // MARK: Records
+
+    private mutating func messageRecord(_ message: Message, compressed: Bool, wireLength: Int, time: Double) -> DecodeRecord {
+        messages += 1
+        switch message {
+        case .text(let text):
+            let (cutText, truncated) = cut(text)
+            return .message(MessageRecord(connection: connection, time: time, direction: direction, kind: "text", compressed: compressed,
+                                          wireLength: wireLength, length: text.utf8.count, text: cutText, hex: nil,
+                                          truncated: truncated, closeCode: nil))
+        case .binary(let bytes):
+            let (hexText, truncated) = hex(bytes)
+            return .message(MessageRecord(connection: connection, time: time, direction: direction, kind: "binary", compressed: compressed,
+                                          wireLength: wireLength, length: bytes.count, text: nil, hex: hexText,
+                                          truncated: truncated, closeCode: nil))
+        }
+    }
+
+    private func violation(_ error: WebSocketError, time: Double, note: String? = nil) -> DecodeRecord {
+        .violation(ViolationRecord(connection: connection, time: time, direction: direction, rule: error.identifier,
+                                   section: error.section, description: note ?? error.reason))
+    }
+
+    private func cut(_ text: String) -> (String, Bool) {
+        guard text.count > maxPayload else { return (text, false) }
+        return (String(text.prefix(maxPayload)), true)
+    }
+
+    private func hex(_ bytes: [UInt8]) -> (String, Bool) {
+        (bytes.prefix(maxPayload).map { String(format8: $0) }.joined(), bytes.count > maxPayload)
+    }
+}
+
+extension String {
+    /// Lower-case hex of a byte, or of a 32-bit masking key.
+    init(format8 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+    }
+
+    init(format8 key: UInt32) {
+        self = [UInt8(key >> 24), UInt8((key >> 16) & 0xFF), UInt8((key >> 8) & 0xFF), UInt8(key & 0xFF)].map { String(format8: $0) }.joined()
+    }
+}

@@ -1,0 +1,191 @@
+import WebSocketCore
+
+/// One TCP connection: finds the HTTP upgrade (on any port), reads the version and the negotiated
+/// extensions from both sides of the handshake, then hands each direction to a `DirectionDecoder`.
+struct SessionDecoder {
+    let id: Int
+    let client: TCPSegment.Endpoint
+    let server: TCPSegment.Endpoint
+    let start: Int64
+    let maxPayload: Int
+
+    private enum Phase {
+        case request
+        case response(HTTPRequestHead, ProtocolVersion)
+        case open
+        /// Not WebSocket (or refused): nothing more is decoded.
+        case ignored
+    }
+
+    private var phase: Phase = .request
+    private var clientBytes = ByteQueue()
+    private var serverBytes = ByteQueue()
+    private var requestParser = HTTPHeadParser(limits: HTTPHeadLimits(maxHeadBytes: 1 << 20, maxHeaderCount: 1000))
+    private var responseParser = HTTPHeadParser(limits: HTTPHeadLimits(maxHeadBytes: 1 << 20, maxHeaderCount: 1000))
+    private var decoders: [Direction: DirectionDecoder] = [:]
+    private(set) var record: ConnectionRecord
+    private(set) var announced = false
+    var midStream: [Direction: Bool] = [:]
+
+    init(id: Int, client: TCPSegment.Endpoint, server: TCPSegment.Endpoint, start: Int64, maxPayload: Int) {
+        self.id = id
+        self.client = client
+        self.server = server
+        self.start = start
+        self.maxPayload = maxPayload
+        record = ConnectionRecord(id: id, client: client.description, server: server.description, start: Double(start) / 1e9)
+    }
+
+    var isWebSocket: Bool { announced }
+
+    mutating func feed(_ chunk: TCPReassembler.Chunk, direction: Direction, at timestamp: Int64) -> [DecodeRecord] {
+        let time = Double(timestamp - start) / 1e9
+        switch chunk {
+        case .gap(let bytes):
+            if case .open = phase { return decoders[direction]?.gap(bytes: bytes, time: time) ?? [] }
+            if case .request = phase, clientBytes.isEmpty, serverBytes.isEmpty {
+                midStream[direction] = true
+                return []
+            }
+            phase = .ignored
+            return []
+        case .data(let bytes):
+            switch phase {
+            case .ignored:
+                return []
+            case .open:
+                return decoders[direction]?.feed(bytes, time: time) ?? []
+            case .request, .response:
+                if direction == .c2s { clientBytes.append(contentsOf: bytes) } else { serverBytes.append(contentsOf: bytes) }
+                return advanceHandshake(time: time)
+            }
+        }
+    }
+
+    private mutating func advanceHandshake(time: Double) -> [DecodeRecord] {
+        var records: [DecodeRecord] = []
+        if case .request = phase {
+            if midStream[.c2s] == true || midStream[.s2c] == true || (!clientBytes.isEmpty && !startsLikeRequest(clientBytes)) {
+                return startMidStream(time: time)
+            }
+            guard let head = try? requestParser.parse(&clientBytes) else {
+                if clientBytes.count > (1 << 20) { phase = .ignored }
+                return []
+            }
+            guard let request = try? HTTPHeadParser.requestHead(from: head),
+                  request.headers.listContains("Upgrade", token: "websocket") else {
+                phase = .ignored
+                return []
+            }
+            record.path = request.path
+            do throws(WebSocketError) {
+                let version = try ProtocolVersion.detect(in: request.headers)
+                record.version = version.rawValue
+                phase = .response(request, version)
+            } catch {
+                record.note = "handshake: \(error.reason)"
+                phase = .response(request, .rfc6455)
+                record.version = nil
+            }
+        }
+        guard case .response(let request, let version) = phase else { return records }
+        // hixie-76: key3 follows the request head.
+        if version == .hixie76 && clientBytes.count < 8 { return records }
+        guard let head = try? responseParser.parse(&serverBytes) else { return records }
+        guard let response = try? HTTPHeadParser.responseHead(from: head) else {
+            phase = .ignored
+            return records
+        }
+        record.status = response.status
+        guard response.status == 101, record.version != nil else {
+            announced = true
+            record.note = record.note ?? "refused with HTTP \(response.status)"
+            phase = .ignored
+            return [.connection(record)]
+        }
+        if version == .hixie76 {
+            guard serverBytes.count >= 16 else { return records }
+            clientBytes.consume(8)
+            serverBytes.consume(16)
+        }
+        var agreement: DeflateAgreement?
+        if version.framing == .rfc6455 {
+            let answer = response.headers.values("Sec-WebSocket-Extensions")
+            let offers = ((try? ExtensionHeader.parse(request.headers.values("Sec-WebSocket-Extensions"))) ?? [])
+                .compactMap { try? DeflateParameters($0) }
+            do throws(WebSocketError) {
+                let elements = try ExtensionHeader.parse(answer)
+                agreement = try DeflateNegotiation.validateResponse(elements, offers: offers, configuration: DeflateConfiguration())?.0
+                record.extensions = elements.isEmpty ? nil : ExtensionHeader.serialize(elements)
+            } catch {
+                record.extensions = answer.joined(separator: ", ")
+                records.append(.violation(ViolationRecord(connection: id, time: time, direction: .s2c, rule: error.identifier,
+                                                          section: error.section, description: error.reason)))
+                // Decode with what the server said, even if it should not have said it.
+                if let element = (try? ExtensionHeader.parse(answer))?.first, let parameters = try? DeflateParameters(element) {
+                    agreement = DeflateAgreement(serverNoContextTakeover: parameters.serverNoContextTakeover,
+                                                 clientNoContextTakeover: parameters.clientNoContextTakeover,
+                                                 serverMaxWindowBits: parameters.serverMaxWindowBits ?? 15,
+                                                 clientMaxWindowBits: { if case .value(let b) = parameters.clientMaxWindowBits { return b }; return 15 }())
+                }
+            }
+            record.subprotocol = response.headers.first("Sec-WebSocket-Protocol")
+        } else {
+            record.subprotocol = response.headers.first(version == .hixie76 ? "Sec-WebSocket-Protocol" : "WebSocket-Protocol")
+        }
+        announced = true
+        records.insert(.connection(record), at: 0)
+        return records + open(version: version, agreement: agreement, time: time, midStream: false)
+    }
+
+    private func startsLikeRequest(_ bytes: ByteQueue) -> Bool {
+        let prefix = Array(bytes.readable.prefix(4))
+        return Array("GET ".utf8).starts(with: prefix)
+    }
+
+    /// No handshake in the capture: guess the framing from the client's bytes (masked RFC 6455
+    /// frames, or 0x00…0xFF hixie frames); extensions are unknown.
+    private mutating func startMidStream(time: Double) -> [DecodeRecord] {
+        let sample = Array(clientBytes.readable.prefix(4096)) + Array(serverBytes.readable.prefix(4096))
+        guard !sample.isEmpty else { return [] }
+        let hixieLike = sample.first == 0x00 && sample.contains(0xFF)
+        let version: ProtocolVersion = hixieLike ? .hixie76 : .rfc6455
+        record.version = version.rawValue
+        record.note = "mid-stream: the handshake is not in the capture; framing guessed as \(version.rawValue), extensions unknown"
+        announced = true
+        return [.connection(record)] + open(version: version, agreement: nil, time: time, midStream: true)
+    }
+
+    private mutating func open(version: ProtocolVersion, agreement: DeflateAgreement?, time: Double, midStream: Bool) -> [DecodeRecord] {
+        phase = .open
+        var records: [DecodeRecord] = []
+        for (direction, bytes) in [(Direction.c2s, clientBytes), (.s2c, serverBytes)] {
+            var decoder = DirectionDecoder(direction: direction, version: version, agreement: agreement, maxPayload: maxPayload,
+                                           startsMidStream: midStream || self.midStream[direction] == true)
+            decoder.connection = id
+            records += decoder.feed(Array(bytes.readable), time: time)
+            decoders[direction] = decoder
+        }
+        clientBytes = ByteQueue()
+        serverBytes = ByteQueue()
+        return records
+    }
+
+    mutating func finish(at timestamp: Int64, reassembly: [Direction: TCPReassembler]) -> [DecodeRecord] {
+        guard announced else { return [] }
+        let time = Double(timestamp - start) / 1e9
+        var records: [DecodeRecord] = []
+        var summary = SummaryRecord(id: id, version: record.version, extensions: record.extensions)
+        for direction in [Direction.c2s, .s2c] {
+            if var decoder = decoders[direction] {
+                records += decoder.finish(time: time)
+                summary.messages[direction.rawValue] = decoder.messages
+                summary.frames[direction.rawValue] = decoder.frames
+                summary.closeCodes[direction.rawValue] = decoder.closeCode.map { $0 }
+            }
+            summary.missingBytes += reassembly[direction]?.missingBytes ?? 0
+            summary.retransmittedBytes += reassembly[direction]?.retransmittedBytes ?? 0
+        }
+        return records + [.summary(summary)]
+    }
+}

@@ -1,0 +1,66 @@
+/// The human-readable timeline: one line per record, indented under its connection.
+public enum TimelineRenderer {
+    public static func render(_ record: DecodeRecord, hex: Bool = false) -> String {
+        switch record {
+        case .connection(let c):
+            var line = "\nconnection \(c.id)  \(c.client) → \(c.server)  \(c.version ?? "?")"
+            if let path = c.path { line += "  \(path)" }
+            if let e = c.extensions { line += "  [\(e)]" }
+            if let s = c.subprotocol { line += "  subprotocol=\(s)" }
+            if let note = c.note { line += "\n  note: \(note)" }
+            return line
+        case .frame(let f):
+            var parts = [time(f.time), f.direction.arrow, "frame", f.opcodeName]
+            if let fin = f.fin { parts.append(fin ? "fin" : "more") }
+            if let rsv = f.rsv, rsv != 0 { parts.append("rsv=\(rsv)") }
+            if let key = f.maskingKey { parts.append("mask=\(key)") }
+            parts.append("\(f.payloadLength) B")
+            return "  " + parts.joined(separator: "  ")
+        case .message(let m):
+            var parts = [time(m.time), m.direction.arrow, m.kind.uppercased()]
+            if m.kind == "close" {
+                parts.append(m.closeCode.map(String.init) ?? "(no code)")
+            }
+            parts.append(m.compressed ? "\(m.wireLength) B → \(m.length) B inflated" : "\(m.length) B")
+            if let text = m.text, !text.isEmpty { parts.append(quoted(text) + (m.truncated ? "…" : "")) }
+            if let h = m.hex, !h.isEmpty { parts.append((hex ? spaced(h) : h) + (m.truncated ? "…" : "")) }
+            return "  " + parts.joined(separator: "  ")
+        case .violation(let v):
+            return "  \(time(v.time))  \(v.direction.arrow)  ⚠ \(v.rule) (\(v.section)): \(v.description)"
+        case .gap(let g):
+            return "  \(time(g.time))  \(g.direction.arrow)  … \(g.note)"
+        case .summary(let s):
+            let messages = "messages C→S \(s.messages["c2s"] ?? 0), S→C \(s.messages["s2c"] ?? 0)"
+            let bytes = "bytes C→S \(s.bytes["c2s"] ?? 0), S→C \(s.bytes["s2c"] ?? 0)"
+            let closes = ["c2s", "s2c"].compactMap { key -> String? in
+                guard let code = s.closeCodes[key] else { return nil }
+                return "\(key == "c2s" ? "C→S" : "S→C") \(code.map(String.init) ?? "no code")"
+            }
+            var line = "  summary: \(s.version ?? "?")\(s.extensions.map { " [\($0)]" } ?? ""); \(messages); \(bytes)"
+            line += closes.isEmpty ? "; no close" : "; close " + closes.joined(separator: ", ")
+            line += "; \(s.violations) violation\(s.violations == 1 ? "" : "s")"
+            if s.missingBytes > 0 { line += "; \(s.missingBytes) bytes missing" }
+            if s.retransmittedBytes > 0 { line += "; \(s.retransmittedBytes) bytes retransmitted" }
+            return line
+        }
+    }
+
+    private static func time(_ seconds: Double) -> String {
+        let micros = Int((seconds * 1_000_000).rounded())
+        let whole = micros / 1_000_000, fraction = micros % 1_000_000
+        return "+\(whole).\(String(repeating: "0", count: 6 - String(fraction).count))\(fraction)"
+    }
+
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "\""
+    }
+
+    private static func spaced(_ hex: String) -> String {
+        var out = ""
+        for (i, c) in hex.enumerated() {
+            if i > 0 && i % 2 == 0 { out += " " }
+            out.append(c)
+        }
+        return out
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Capture
+import Foundation
+
+struct Decode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode the WebSocket traffic of a pcap/pcapng capture: both framings, inflated payloads, violations.",
+        discussion: "Finds HTTP upgrades on any port. Reads the file in 1 MiB chunks: memory stays bounded whatever its size.")
+
+    @Argument(help: "The capture file (pcap or pcapng).")
+    var file: String
+
+    @Option(help: "Only connections from or to this TCP port.")
+    var port: UInt16?
+
+    @Option(help: "Only this connection (ids as printed).")
+    var connection: Int?
+
+    @Flag(help: "One JSON record per line (schema in the README).")
+    var json = false
+
+    @Flag(help: "Binary payloads as spaced hex.")
+    var hex = false
+
+    @Option(help: "Characters of text (bytes of binary) shown per message.")
+    var maxPayload: Int = 120
+
+    func validate() throws {
+        guard maxPayload >= 0 else { throw ValidationError("--max-payload must be ≥ 0") }
+    }
+
+    func run() throws {
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            throw ValidationError("cannot open \(file)")
+        }
+        var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let output = FileHandle.standardOutput
+        func emit(_ records: [DecodeRecord]) throws {
+            var text = ""
+            for record in records {
+                text += json ? String(decoding: try encoder.encode(record), as: UTF8.self) : TimelineRenderer.render(record, hex: hex)
+                text += "\n"
+            }
+            if !text.isEmpty { output.write(Data(text.utf8)) }
+        }
+        do {
+            while true {
+                let chunk = handle.readData(ofLength: 1 << 20)
+                if chunk.isEmpty { break }
+                try emit(decoder.feed(chunk))
+            }
+            try emit(decoder.finish())
+        } catch let error as CaptureError {
+            FileHandle.standardError.write(Data("decode: \(file): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let stats = decoder.statistics
+        if !json {
+            var line = "\n\(stats.packets) packets, \(stats.tcpSegments) TCP segments, \(stats.connections) connections, \(stats.webSocketConnections) WebSocket"
+            if !stats.skipped.isEmpty {
+                line += "; skipped: " + stats.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            }
+            print(line)
+        }
+        _ = output
+    }
+}
