@@ -144,14 +144,14 @@ public struct CaptureDecoder {
         for direction in [Direction.c2s, .s2c] {
             for chunk in flow.reassembly[direction]!.flush() { records += flow.session.feed(chunk, direction: direction, at: timestamp) }
         }
-        flow.violations += records.filter { if case .violation = $0 { return true }; return false }.count
-        let final = flow.session.finish(at: timestamp, reassembly: flow.reassembly).map { record -> DecodeRecord in
+        let closing = records + flow.session.finish(at: timestamp, reassembly: flow.reassembly)
+        flow.violations += closing.filter { if case .violation = $0 { return true }; return false }.count
+        return closing.map { record -> DecodeRecord in
             guard case .summary(var summary) = record else { return record }
             summary.violations = flow.violations
             summary.bytes = Dictionary(uniqueKeysWithValues: flow.bytes.map { ($0.key.rawValue, $0.value) })
             return .summary(summary)
         }
-        return records + final
     }
 }
 

@@ -36,7 +36,7 @@ public enum TimelineRenderer {
                 guard let code = s.closeCodes[key] else { return nil }
                 return "\(key == "c2s" ? "C→S" : "S→C") \(code.map(String.init) ?? "no code")"
             }
-            var line = "  summary: \(s.version ?? "?")\(s.extensions.map { " [\($0)]" } ?? ""); \(messages); \(bytes)"
+            var line = "  summary of connection \(s.id): \(s.version ?? "?")\(s.extensions.map { " [\($0)]" } ?? ""); \(messages); \(bytes)"
             line += closes.isEmpty ? "; no close" : "; close " + closes.joined(separator: ", ")
             line += "; \(s.violations) violation\(s.violations == 1 ? "" : "s")"
             if s.missingBytes > 0 { line += "; \(s.missingBytes) bytes missing" }

@@ -78,6 +78,7 @@ public struct TCPReassembler: Sendable {
             let distance = offset(of: sequence)
             if distance + bytes.count <= 0 { retransmittedBytes += bytes.count; continue }
             let fresh = Array(bytes.dropFirst(-distance))
+            retransmittedBytes += -distance   // the overlap with what was already delivered
             chunks.append(.data(fresh))
             nextSequence = nextSequence! &+ UInt32(fresh.count)
         }

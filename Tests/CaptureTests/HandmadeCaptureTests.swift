@@ -1,0 +1,95 @@
+import Capture
+import Foundation
+import Testing
+
+/// The hand-made captures (scripts/make-capture-fixtures.py): link types, file variants and TCP
+/// pathologies, each decoding as documented.
+@Suite struct HandmadeCaptureTests {
+    static let folder = RealCaptureTests.folder.appendingPathComponent("handmade")
+
+    static func decode(_ name: String) throws -> [DecodeRecord] {
+        try RealCaptureTests.decode(folder.appendingPathComponent(name))
+    }
+
+    static func texts(_ records: [DecodeRecord], _ direction: Direction, connection: Int = 1) -> [String] {
+        records.compactMap { record -> String? in
+            if case .message(let m) = record, m.direction == direction, m.kind == "text", m.connection == connection { return m.text }
+            return nil
+        }
+    }
+
+    static func violations(_ records: [DecodeRecord]) -> [String] {
+        records.compactMap { if case .violation(let v) = $0 { return v.rule } else { return nil } }
+    }
+
+    @Test(arguments: ["two-interfaces.pcapng", "ipv6-sll2.pcapng", "ipv6-ethernet-bigendian-ns.pcap", "null-loopback.pcap"])
+    func linkTypesAndFileVariantsDecodeTheSameSession(_ name: String) throws {
+        let records = try Self.decode(name)
+        #expect(Self.texts(records, .c2s) == ["Bonjour", "second message"])
+        #expect(Self.texts(records, .s2c) == ["Bonjour", "second message"])
+        #expect(Self.violations(records).isEmpty)
+        let connection = try #require(records.compactMap { if case .connection(let c) = $0 { return c } else { return nil } }.first)
+        #expect(connection.version == "rfc6455" && connection.path == "/echo")
+        if name.contains("ipv6") { #expect(connection.client.hasPrefix("[")) }
+        // Relative times come from the file's timestamps (µs, ns, pcapng if_tsresol).
+        let firstFrame = try #require(records.compactMap { if case .frame(let f) = $0 { return f } else { return nil } }.first)
+        #expect(abs(firstFrame.time - 0.005) < 0.0005, "first frame at +\(firstFrame.time) s")
+    }
+
+    @Test func outOfOrderAndRetransmittedSegmentsAreReassembled() throws {
+        let records = try Self.decode("out-of-order.pcap")
+        #expect(Self.texts(records, .c2s) == ["out of order but whole"])
+        let summary = try #require(records.compactMap { if case .summary(let s) = $0 { return s } else { return nil } }.first)
+        #expect(summary.retransmittedBytes == 40 + 4, "a duplicated 40-byte segment and a 4-byte overlap")
+        #expect(summary.missingBytes == 0)
+    }
+
+    @Test func missingFirstMessageIsReportedAndInflationFailureExplained() throws {
+        let records = try Self.decode("missing-first-message.pcap")
+        let gap = try #require(records.compactMap { if case .gap(let g) = $0 { return g } else { return nil } }.first)
+        #expect(gap.bytes == 26 && gap.direction == .c2s)
+        let failure = try #require(records.compactMap { if case .violation(let v) = $0 { return v } else { return nil } }.first)
+        #expect(failure.rule == "inflateFailed" && failure.description.contains("missing from the capture"))
+        #expect(Self.texts(records, .c2s) == ["plain text after"], "decoding resumes after the gap")
+    }
+
+    @Test func violationsAreFlaggedWithTheirRuleAndSection() throws {
+        let records = try Self.decode("violations.pcap")
+        #expect(Self.violations(records) == ["unmaskedClientFrame", "reservedBitsSet", "controlFrameTooLong", "invalidUTF8",
+                                             "maskedServerFrame", "invalidCloseCode", "hixieFrameTooLarge"])
+        let sections = records.compactMap { if case .violation(let v) = $0 { return v.section } else { return nil } }
+        #expect(sections.prefix(2) == ["RFC 6455 §5.1", "RFC 6455 §5.2"])
+        #expect(Self.texts(records, .c2s, connection: 2) == ["bonjour"], "the hixie-76 session in the same file")
+        let summaries = records.compactMap { if case .summary(let s) = $0 { return s } else { return nil } }
+        #expect(summaries.map(\.violations) == [6, 1])
+    }
+
+    @Test func captureStartingMidStreamIsDecodedWithANote() throws {
+        let records = try Self.decode("mid-stream.pcap")
+        let connection = try #require(records.compactMap { if case .connection(let c) = $0 { return c } else { return nil } }.first)
+        #expect(connection.note?.hasPrefix("mid-stream") == true)
+        #expect(Self.texts(records, .c2s) == ["caught mid-stream"] && Self.texts(records, .s2c) == ["caught mid-stream"])
+    }
+
+    @Test func notACaptureFileIsAClearError() {
+        var decoder = CaptureDecoder()
+        #expect(throws: CaptureError.notACaptureFile) {
+            _ = try decoder.feed(Array("GET / HTTP/1.1\r\n\r\nnot a capture at all".utf8))
+        }
+    }
+
+    /// Any chunking of the file gives the same records (the CLI reads 1 MiB at a time).
+    @Test func chunkingDoesNotMatter() throws {
+        let bytes = Array(try Data(contentsOf: Self.folder.appendingPathComponent("violations.pcap")))
+        let whole = try RealCaptureTests.decode(Self.folder.appendingPathComponent("violations.pcap"))
+        for size in [1, 7, 100] {
+            var decoder = CaptureDecoder(options: .init(maxPayload: 1 << 20))
+            var records: [DecodeRecord] = []
+            for start in stride(from: 0, to: bytes.count, by: size) {
+                records += try decoder.feed(bytes[start..<min(start + size, bytes.count)])
+            }
+            records += try decoder.finish()
+            #expect(records == whole, "chunks of \(size) bytes")
+        }
+    }
+}
