@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "WebSocketCore",
                 "Room",
+                "Capture",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -77,6 +78,7 @@ let package = Package(
             name: "PeerTests",
             dependencies: [
                 "Gateway",
+                "Capture",
                 "WebSocketCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -58,6 +58,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Never negotiate permessage-deflate.")
     var noDeflate = false
 
+    @Option(help: "Write each connection's traffic to DIR as pcapng (readable by tshark and `passerelle decode`).")
+    var record: String?
+
     @Option(help: "Event-loop threads (default: one per core).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -71,6 +74,12 @@ struct Serve: ParsableCommand {
         }
         guard handshakeTimeout > 0, closeTimeout > 0, pingInterval >= 0, idleTimeout >= 0, hixieIdleTimeout >= 0 else {
             throw ValidationError("timeouts must be positive (0 disables --ping-interval and the idle timeouts)")
+        }
+        if let record {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: record, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--record \(record): no such directory")
+            }
         }
         guard (9...15).contains(deflateWindowBits) else { throw ValidationError("--deflate-window-bits must be 9–15") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -90,12 +99,13 @@ struct Serve: ParsableCommand {
         if !allowOrigin.isEmpty {
             handshake.origin = .allowList(origins: allowOrigin.filter { $0 != "null" }, allowNull: allowOrigin.contains("null"), allowMissing: true)
         }
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             host: host, port: port, handshake: handshake,
             limits: ConnectionLimits(maxFrameSize: maxFrameSize, maxMessageSize: maxMessageSize),
             handshakeTimeoutSeconds: handshakeTimeout, pingIntervalSeconds: pingInterval, idleTimeoutSeconds: idleTimeout,
             hixieIdleTimeoutSeconds: hixieIdleTimeout, closeTimeoutSeconds: closeTimeout, maxQueuedBytesPerMember: maxQueuedBytes,
             maxConnections: maxConnections)
+        configuration.recordDirectory = record
         let server: GatewayServer
         do {
             server = try GatewayServer.start(configuration: configuration, logger: logger, threads: threads)

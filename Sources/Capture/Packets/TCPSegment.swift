@@ -15,6 +15,11 @@ public struct TCPSegment: Hashable, Sendable {
         public var address: [UInt8]
         public var port: UInt16
 
+        public init(address: [UInt8], port: UInt16) {
+            self.address = address
+            self.port = port
+        }
+
         public var description: String {
             if address.count == 4 { return address.map { String($0) }.joined(separator: ".") + ":\(port)" }
             var groups: [String] = []

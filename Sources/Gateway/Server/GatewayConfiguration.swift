@@ -29,6 +29,10 @@ public struct GatewayConfiguration: Sendable {
     public var shutdownGraceSeconds: Double
     /// Upgrade paths and what each does.
     public var routes: [String: Endpoint]
+    /// When set, each connection's traffic is written to `DIR/passerelle-<time>-<id>.pcapng`
+    /// (readable by tshark and `passerelle decode`), so a misbehaving device can be captured
+    /// without tcpdump.
+    public var recordDirectory: String?
 
     /// What a WebSocket path leads to.
     public enum Endpoint: String, Sendable {

@@ -32,6 +32,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var flushScheduled = false
     private var joinedRoom = false
     private var finished = false
+    private var recorder: ConnectionRecorder?
 
     init(id: Int, configuration: GatewayConfiguration, logger: Logger, services: GatewayServices) {
         self.id = id
@@ -60,6 +61,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             writeAndClose(HTTPResponseWriter.response(status: 503, headers: [("Retry-After", "5")], body: "server full\n"))
             return
         }
+        if let directory = configuration.recordDirectory {
+            recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
+            if recorder == nil { logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
+        }
         handshakeTimer = context.eventLoop.scheduleTask(in: .seconds(configuration.handshakeTimeoutSeconds)) {
             handler.value.handshakeTimedOut()
         }
@@ -70,6 +75,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         statistics.bytesIn += bytes.count
+        recorder?.record(.c2s, bytes)
         lastActivity = .now()
         receive(bytes)
     }
@@ -301,6 +307,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func write(_ bytes: [UInt8]) {
         guard let context, !bytes.isEmpty else { return }
         statistics.bytesOut += bytes.count
+        recorder?.record(.s2c, bytes)
         queuedBytes += bytes.count
         let promise = context.eventLoop.makePromise(of: Void.self)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -325,6 +332,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         state = .closed
         guard let context else { return }
         statistics.bytesOut += bytes.count
+        recorder?.record(.s2c, bytes)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
             channel.close(promise: nil)
@@ -339,6 +347,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         keepalive?.cancel()
         closeTimer?.cancel()
         services.registry.remove(id)
+        recorder?.close()
+        recorder = nil
         if joinedRoom { services.room.leave(id) }
         logger.info("connection closed", metadata: [
             "id": "\(id)", "peer": "\(statistics.peer)", "path": "\(statistics.path)",
