@@ -108,28 +108,39 @@ import Testing
             default: break
             }
         }
-        let records = try Self.decode(capture.file)
-        let ours = records.compactMap { if case .frame(let f) = $0 { return f } else { return nil } }
-        #expect(ours.count == theirs.count, "frames: ours \(ours.count), tshark \(theirs.count)")
-        let texts = records.compactMap { record -> String? in
-            if case .message(let m) = record, m.kind == "text" { return m.text }
-            return nil
+        // Ours: `passerelle decode --json`, the documented JSON Lines.
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("passerelle")
+        let decode = Process()
+        decode.executableURL = binary
+        decode.arguments = ["decode", capture.file.path, "--json", "--max-payload", "1000000"]
+        let ourPipe = Pipe()
+        decode.standardOutput = ourPipe
+        try decode.run()
+        let ourData = ourPipe.fileHandleForReading.readDataToEndOfFile()
+        decode.waitUntilExit()
+        #expect(decode.terminationStatus == 0)
+        let lines = try String(decoding: ourData, as: UTF8.self).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
+        let ours = lines.filter { $0["type"] as? String == "frame" }
+        #expect(ours.count == theirs.count, "frames: ours \(ours.count), tshark \(theirs.count)")
+        let texts = lines.filter { $0["type"] as? String == "message" && $0["kind"] as? String == "text" }.map { $0["text"] as? String ?? "" }
         var textIndex = 0, comparedTexts = 0
         for (frame, dissected) in zip(ours, theirs) {
-            #expect(String(frame.opcode ?? -1) == dissected["websocket.opcode"] as? String)
-            #expect((frame.fin == true ? "1" : "0") == dissected["websocket.fin"] as? String)
-            #expect((frame.masked == true ? "1" : "0") == dissected["websocket.mask"] as? String)
+            #expect(String(frame["opcode"] as? Int ?? -1) == dissected["websocket.opcode"] as? String)
+            #expect((frame["fin"] as? Bool == true ? "1" : "0") == dissected["websocket.fin"] as? String)
+            #expect((frame["masked"] as? Bool == true ? "1" : "0") == dissected["websocket.mask"] as? String)
             let length = (dissected["websocket.payload_length_ext_64"] ?? dissected["websocket.payload_length_ext_16"]
                           ?? dissected["websocket.payload_length"]) as? String
-            #expect(String(frame.payloadLength) == length, "payload length of frame \(frame)")
-            if frame.opcodeName == "text", let payload = dissected["websocket.payload"] as? [String: Any],
+            #expect(String(frame["payloadLength"] as? Int ?? -1) == length, "payload length of frame \(frame)")
+            let isText = frame["opcodeName"] as? String == "text"
+            if isText, let payload = dissected["websocket.payload"] as? [String: Any],
                let text = payload["websocket.payload.text"] as? String, textIndex < texts.count {
                 // tshark shows the inflated text of each (single-frame) message.
-                #expect(texts[textIndex] == text, "text of frame \(frame)")
+                #expect(texts[textIndex] == text, "text of frame \(textIndex)")
                 comparedTexts += 1
             }
-            if frame.opcodeName == "text" { textIndex += 1 }
+            if isText { textIndex += 1 }
         }
         #expect(comparedTexts > 0, "tshark showed no text to compare")
     }

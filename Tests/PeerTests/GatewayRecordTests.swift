@@ -41,3 +41,38 @@ import Testing
         return try decoder.feed(Array(Data(contentsOf: url))) + decoder.finish()
     }
 }
+
+/// A live capture: dumpcap on loopback while real peers talk to the gateway, then `decode`.
+@Suite struct LiveCaptureTests {
+    @Test func dumpcapCaptureOfGatewaySessionsDecodesToWhatWasSent() throws {
+        let gateway = try TestGateway()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-live-\(UUID().uuidString).pcapng")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let dumpcap = try PeerProcess.start("dumpcap", ["-q", "-i", "lo", "-f", "tcp port \(gateway.port)", "-w", file.path], unblockSignals: true)
+        let ready = Date().addingTimeInterval(10)
+        while ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0) == 0 && Date() < ready {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let texts = ["Bonjour", "Bonjour", "compress\u{e9} avec contexte", ""]
+        let python = try PeerProcess.run("python3", [PeerProcess.script("python_client.py"), gateway.url(), "--texts", texts.joined(separator: "|")])
+        let perl = try PeerProcess.run("perl", [PeerProcess.script("hixie76_client.pl"), gateway.url(), "hixie-76 en direct"])
+        #expect(python.status == 0 && perl.status == 0, "\(python)\n\(perl)")
+        _ = gateway.closedConnections(atLeast: 2)
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(dumpcap.process.processIdentifier, SIGINT)
+        let captured = dumpcap.finish(timeout: 10)
+        #expect(captured.status == 0, "dumpcap: \(captured)")
+        var decoder = CaptureDecoder(options: .init(maxPayload: 1 << 20))
+        let records = try decoder.feed(Array(Data(contentsOf: file))) + decoder.finish()
+        let connections = records.compactMap { if case .connection(let c) = $0 { return c } else { return nil } }
+        #expect(connections.map(\.version) == ["rfc6455", "hixie-76"])
+        #expect(connections.first?.extensions == "permessage-deflate")
+        let echoed: (Int) -> [String] = { id in
+            records.compactMap { if case .message(let m) = $0, m.connection == id, m.direction == .s2c, m.kind == "text" { return m.text } else { return nil } }
+        }
+        #expect(echoed(1) == texts)
+        #expect(echoed(2) == ["hixie-76 en direct"])
+        #expect(!records.contains { if case .violation = $0 { return true } else { return false } })
+    }
+}

@@ -25,8 +25,8 @@ struct PeerProcess {
     static func script(_ name: String) -> String { scripts.appendingPathComponent(name).path }
 
     /// Starts a peer that keeps running; feed its stdin with `send`, collect with `finish`.
-    static func start(_ executable: String, _ arguments: [String]) throws -> Running {
-        try Running(executable, arguments)
+    static func start(_ executable: String, _ arguments: [String], unblockSignals: Bool = false) throws -> Running {
+        try Running(executable, arguments, unblockSignals: unblockSignals)
     }
 
     final class Running {
@@ -35,9 +35,14 @@ struct PeerProcess {
         private let outData = Locked(Data()), errData = Locked(Data())
         private let group = DispatchGroup()
 
-        init(_ executable: String, _ arguments: [String]) throws {
+        /// `unblockSignals`: children inherit the spawning thread's signal mask, and test threads
+        /// block SIGINT/SIGTERM; a peer that must be stopped by a signal (dumpcap) is started
+        /// through a tiny wrapper that clears the mask before exec.
+        init(_ executable: String, _ arguments: [String], unblockSignals: Bool = false) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
+            process.arguments = unblockSignals
+                ? ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])", executable] + arguments
+                : [executable] + arguments
             process.standardInput = input
             process.standardOutput = out
             process.standardError = err
@@ -61,8 +66,12 @@ struct PeerProcess {
             let deadline = Date().addingTimeInterval(timeout)
             var timedOut = false
             while process.isRunning {
-                if Date() > deadline { timedOut = true; process.terminate(); break }
+                if Date() > deadline { timedOut = true; break }
                 Thread.sleep(forTimeInterval: 0.02)
+            }
+            if timedOut {
+                // A child may inherit blocked signals from a test thread: SIGKILL cannot be blocked.
+                kill(process.processIdentifier, SIGKILL)
             }
             process.waitUntilExit()
             _ = group.wait(timeout: .now() + 5)
