@@ -110,6 +110,11 @@ def sll2(packet, v6=False):
     return struct.pack(">HHIHBB8s", 0x86DD if v6 else 0x0800, 0, 1, 1, 0, 6, b"\x02\x00\x00\x00\x00\x01\0\0") + packet
 
 
+def sll(packet, v6=False):
+    """Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113): 16 bytes, protocol last."""
+    return struct.pack(">HHH8sH", 0, 1, 6, b"\x02\x00\x00\x00\x00\x01\0\0", 0x86DD if v6 else 0x0800) + packet
+
+
 def null(packet, v6=False):
     return struct.pack("<I", 30 if v6 else 2) + packet
 
@@ -130,8 +135,9 @@ def block(kind, body):
     return struct.pack("<II", kind, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
 
 
-def write_pcapng(name, interfaces, frames):
-    """interfaces: [(linktype, tsresol or None)]; frames: [(interface, time, data)]."""
+def write_pcapng(name, interfaces, frames, simple=False):
+    """interfaces: [(linktype, tsresol or None)]; frames: [(interface, time, data)];
+    simple: Simple Packet Blocks (interface 0, no timestamps) instead of Enhanced ones."""
     out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
     for linktype, tsresol in interfaces:
         options = b""
@@ -141,6 +147,9 @@ def write_pcapng(name, interfaces, frames):
     for interface, t, data in frames:
         units = 10 ** (interfaces[interface][1] or 6)
         stamp = int(round(t * units))
+        if simple:
+            out += block(3, struct.pack("<I", len(data)) + data)
+            continue
         out += block(6, struct.pack("<IIIII", interface, stamp >> 32, stamp & 0xFFFFFFFF, len(data), len(data)) + data)
     out += block(0x00000005, b"\0" * 4)   # an Interface Statistics Block, to be skipped
     with open(os.path.join(OUT, name), "wb") as f:
@@ -171,6 +180,9 @@ def main():
     # 2. IPv6 over Linux SLL2, pcapng.
     s = echo_session(client=[0xfd] + [0] * 14 + [1], server=[0xfd] + [0] * 14 + [2], v6=True)
     write_pcapng("ipv6-sll2.pcapng", [(276, None)], [(0, t, sll2(p, v6=True)) for t, d, p in s.packets])
+    # 2b. Linux cooked capture v1, in Simple Packet Blocks (no timestamps).
+    s = echo_session(cport=50008)
+    write_pcapng("sll-simple-packets.pcapng", [(113, None)], [(0, t, sll(p)) for t, d, p in s.packets], simple=True)
     # 3. IPv6 over Ethernet, classic pcap, big-endian, nanosecond timestamps.
     s = echo_session(client=[0] * 15 + [1], server=[0] * 15 + [1], cport=50001, v6=True)
     write_pcap("ipv6-ethernet-bigendian-ns.pcap", 1, [(t, ethernet(p, v6=True)) for t, d, p in s.packets], big=True, nanos=True)
