@@ -40,6 +40,11 @@ let package = Package(
             name: "Capture",
             dependencies: ["WebSocketCore"]
         ),
+        // The conformance runner: cases as data, a raw client on the core, verdicts and reports.
+        .target(
+            name: "Conformance",
+            dependencies: ["WebSocketCore"]
+        ),
         // The live shell: SwiftNIO moves bytes between sockets and the core.
         .target(
             name: "Gateway",
@@ -57,6 +62,7 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "Capture",
+                "Conformance",
                 "WebSocketCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -69,6 +75,10 @@ let package = Package(
         .testTarget(
             name: "CaptureTests",
             dependencies: ["Capture", "WebSocketCore"]
+        ),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["Conformance", "Gateway", "WebSocketCore"]
         ),
         .testTarget(
             name: "RoomTests",

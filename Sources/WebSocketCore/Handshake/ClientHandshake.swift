@@ -16,6 +16,10 @@ public struct ClientHandshakeConfiguration: Sendable {
     /// Extra header lines, sent as given after the standard ones.
     public var extraHeaders: [(String, String)]
     public var headLimits: HTTPHeadLimits
+    /// Sent as `Sec-WebSocket-Extensions` instead of `deflateOffers` serialised: lets a test send
+    /// offers the parser would refuse (duplicate or invalid parameters); `deflateOffers` still
+    /// holds the offers the answer is checked against.
+    public var rawExtensionOffer: String?
     /// Fixed keys instead of random ones (RFC 6455 `Sec-WebSocket-Key`; hixie-76 Key1, Key2 and
     /// key3), for known-answer tests and deliberately wrong handshakes.
     public var fixedKeys: FixedKeys?
@@ -83,7 +87,9 @@ public struct ClientHandshake {
             if !configuration.subprotocols.isEmpty {
                 headers.append(("Sec-WebSocket-Protocol", configuration.subprotocols.joined(separator: ", ")))
             }
-            if !configuration.deflateOffers.isEmpty {
+            if let raw = configuration.rawExtensionOffer {
+                headers.append(("Sec-WebSocket-Extensions", raw))
+            } else if !configuration.deflateOffers.isEmpty {
                 headers.append(("Sec-WebSocket-Extensions",
                                 ExtensionHeader.serialize(configuration.deflateOffers.map(\.element))))
             }

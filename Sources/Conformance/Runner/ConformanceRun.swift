@@ -1,0 +1,62 @@
+import Foundation
+
+/// A whole run: cases filtered, run (in parallel when asked), overrides applied.
+public struct ConformanceRun {
+    /// A target's accepted deviations: `{"case-id": {"outcome": "NON-STRICT", "reason": "…"}}`.
+    public struct Override: Codable, Sendable {
+        public var outcome: Outcome
+        public var reason: String
+    }
+
+    public var cases: [ConformanceCase]
+    public var runner: CaseRunner
+    public var parallel: Int
+    public var overrides: [String: Override]
+
+    public init(cases: [ConformanceCase], runner: CaseRunner, parallel: Int = 1, overrides: [String: Override] = [:]) {
+        self.cases = cases
+        self.runner = runner
+        self.parallel = max(1, parallel)
+        self.overrides = overrides
+    }
+
+    /// Runs every case; `progress(done, total)` is called as cases finish (from any thread).
+    public func execute(progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> [CaseResult] {
+        let results = ResultStore(count: cases.count)
+        let cases = self.cases, runner = self.runner, overrides = self.overrides
+        let queue = DispatchQueue(label: "conformance", attributes: .concurrent)
+        let slots = DispatchSemaphore(value: parallel)
+        let group = DispatchGroup()
+        for (index, item) in cases.enumerated() {
+            slots.wait()
+            group.enter()
+            queue.async {
+                var result = runner.run(item, seed: UInt64(index))
+                if let override = overrides[item.id] {
+                    result.override = "\(result.outcome.rawValue) accepted as \(override.outcome.rawValue): \(override.reason)"
+                    result.outcome = override.outcome
+                }
+                let done = results.set(index, result)
+                progress(done, cases.count)
+                slots.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return results.all()
+    }
+}
+
+private final class ResultStore: @unchecked Sendable {
+    private var results: [CaseResult?]
+    private var done = 0
+    private let lock = NSLock()
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: CaseResult) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        results[index] = result
+        done += 1
+        return done
+    }
+    func all() -> [CaseResult] { lock.lock(); defer { lock.unlock() }; return results.compactMap { $0 } }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Conformance
+import Foundation
+
+struct ConformanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conformance",
+        abstract: "Test a WebSocket server against the conformance cases under Conformance/cases.",
+        subcommands: [Run.self])
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the cases against a server's echo endpoint.",
+            discussion: "Exit status: 0 when nothing FAILED, 1 when a case FAILED, 2 on a usage or setup error.")
+
+        @Argument(help: "The echo endpoint, ws://HOST:PORT/PATH.")
+        var url: String
+
+        @Option(help: "Only cases whose id matches (wildcards *, comma-separated).")
+        var cases: String?
+
+        @Option(help: "Skip cases whose id matches.")
+        var exclude: String?
+
+        @Option(help: "Write results.json, index.html (+ a page per case) and junit.xml here.")
+        var report: String?
+
+        @Option(help: "Cases run at once.")
+        var parallel: Int = 4
+
+        @Option(help: "Seconds each expectation waits.")
+        var timeout: Double = 5
+
+        @Option(help: "The case folder.")
+        var suite: String = "Conformance/cases"
+
+        @Option(help: "Accepted deviations for this target: JSON {\"case-id\": {\"outcome\": \"NON-STRICT\", \"reason\": \"…\"}}.")
+        var overrides: String?
+
+        func validate() throws {
+            guard parallel >= 1, timeout > 0 else { throw ValidationError("--parallel and --timeout must be positive") }
+        }
+
+        func run() throws {
+            let target: CaseRunner.Target
+            var selected: [ConformanceCase]
+            var accepted: [String: ConformanceRun.Override] = [:]
+            do {
+                target = try CaseRunner.Target(url: url)
+                selected = try CaseLoader.load(from: URL(fileURLWithPath: suite))
+                if let overrides {
+                    accepted = try JSONDecoder().decode([String: ConformanceRun.Override].self, from: Data(contentsOf: URL(fileURLWithPath: overrides)))
+                }
+            } catch {
+                FileHandle.standardError.write(Data("conformance: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            if let cases { selected = selected.filter { CaseLoader.matches($0.id, cases) } }
+            if let exclude { selected = selected.filter { !CaseLoader.matches($0.id, exclude) } }
+            guard !selected.isEmpty else {
+                FileHandle.standardError.write(Data("conformance: no case matches\n".utf8))
+                throw ExitCode(2)
+            }
+            guard CaseRunner.reachable(target) else {
+                FileHandle.standardError.write(Data("conformance: cannot connect to \(target.host):\(target.port)\n".utf8))
+                throw ExitCode(2)
+            }
+            let fixtures = URL(fileURLWithPath: suite).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+            let run = ConformanceRun(cases: selected, runner: CaseRunner(target: target, timeout: timeout, fixtures: fixtures),
+                                     parallel: parallel, overrides: accepted)
+            let terminal = isatty(STDERR_FILENO) == 1
+            let start = Date()
+            let results = run.execute { done, total in
+                guard terminal else { return }
+                let width = 30, filled = width * done / total
+                let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+                FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total)".utf8))
+            }
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            let seconds = Date().timeIntervalSince(start)
+            for result in results where result.outcome == .failed {
+                print("FAILED \(result.id) (\(result.section)): \(result.reason)")
+            }
+            if let report {
+                try ReportWriter.write(results, target: url, seconds: seconds, to: URL(fileURLWithPath: report))
+                print("report: \(report)/index.html")
+            }
+            print(ReportWriter.summary(results, seconds: seconds))
+            if results.contains(where: { $0.outcome == .failed }) { throw ExitCode(1) }
+        }
+    }
+}

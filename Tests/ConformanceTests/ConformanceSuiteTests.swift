@@ -1,0 +1,54 @@
+import Conformance
+import Foundation
+import Gateway
+import Logging
+import Testing
+
+/// The conformance suite against Passerelle's own /echo, in-process: every case OK,
+/// INFORMATIONAL or NON-STRICT (never FAILED); and the case files all load.
+@Suite struct ConformanceSuiteTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let suite = root.appendingPathComponent("Conformance/cases")
+
+    @Test func everyCaseFileLoads() throws {
+        let cases = try CaseLoader.load(from: Self.suite)
+        #expect(cases.count >= 250, "\(cases.count) cases")
+        let groups = Set(cases.map(\.group))
+        #expect(groups.isSuperset(of: ["handshake", "framing", "ping", "rsv", "opcode", "fragmentation", "utf8", "close", "limits", "deflate", "hixie"]))
+    }
+
+    @Test func passerelleEchoPassesTheWholeSuite() throws {
+        var logger = Logger(label: "conformance-target")
+        logger.logLevel = .critical
+        let server = try GatewayServer.start(configuration: GatewayConfiguration(port: 0), logger: logger, threads: 2)
+        defer { try? server.shutdown() }
+        let cases = try CaseLoader.load(from: Self.suite)
+        let runner = CaseRunner(target: try .init(url: "ws://127.0.0.1:\(server.port)/echo"), timeout: 5,
+                                fixtures: Self.root.appendingPathComponent("Fixtures"))
+        let results = ConformanceRun(cases: cases, runner: runner, parallel: 4).execute()
+        #expect(results.count == cases.count)
+        for result in results {
+            #expect(result.outcome != .failed && result.outcome != .unimplemented, "\(result.id): \(result.outcome.rawValue) — \(result.reason)")
+        }
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-conformance-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: report) }
+        try ReportWriter.write(results, target: "passerelle /echo", seconds: 1, to: report)
+        let junit = try String(contentsOf: report.appendingPathComponent("junit.xml"), encoding: .utf8)
+        #expect(junit.contains("tests=\"\(cases.count)\" failures=\"0\""))
+        #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("index.html").path))
+        print(ReportWriter.summary(results, seconds: 0))
+    }
+
+    /// The runner catches real faults: a server that echoes unmasked frames, or answers with a
+    /// wrong accept key, is FAILED by the cases meant for it.
+    @Test func catchesABrokenServer() throws {
+        let broken = try BrokenEchoServer()
+        defer { broken.stop() }
+        let cases = try CaseLoader.load(from: Self.suite).filter { ["framing.unmasked", "framing.text-5", "framing.text-125", "handshake.rfc6455"].contains($0.id) || $0.id == "framing.text-1" }
+        let runner = CaseRunner(target: try .init(url: "ws://127.0.0.1:\(broken.port)/"), timeout: 2)
+        let results = Dictionary(uniqueKeysWithValues: ConformanceRun(cases: cases, runner: runner).execute().map { ($0.id, $0) })
+        #expect(results["framing.unmasked"]?.outcome == .failed, "\(String(describing: results["framing.unmasked"]?.reason))")
+        #expect(results["framing.text-1"]?.outcome == .ok, "\(String(describing: results["framing.text-1"]?.reason))")
+        #expect(results["handshake.rfc6455"]?.outcome == .ok, "\(String(describing: results["handshake.rfc6455"]?.reason))")
+    }
+}
