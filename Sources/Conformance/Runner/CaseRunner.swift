@@ -43,7 +43,7 @@ public struct CaseRunner: Sendable {
 
     /// Whether a TCP connection to the target can be opened at all.
     public static func reachable(_ target: Target) -> Bool {
-        (try? RawSocket(host: target.host, port: target.port, timeout: 1)) != nil
+        (try? RawSocket(host: target.host, port: target.port)) != nil
     }
 
     /// Runs the case; never throws (a broken case is a FAILED result with the reason).
@@ -84,7 +84,7 @@ private struct Execution {
 
     mutating func run() -> (Outcome, String) {
         do {
-            socket = try RawSocket(host: runner.target.host, port: runner.target.port, timeout: runner.timeout)
+            socket = try RawSocket(host: runner.target.host, port: runner.target.port)
         } catch {
             return (.failed, "\(error)")
         }

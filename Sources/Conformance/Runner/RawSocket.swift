@@ -9,7 +9,7 @@ final class RawSocket {
     private let descriptor: Int32
     private(set) var closedByPeer = false
 
-    init(host: String, port: Int, timeout: Double) throws {
+    init(host: String, port: Int) throws {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
@@ -31,7 +31,6 @@ final class RawSocket {
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        _ = timeout
     }
 
     deinit { close(descriptor) }

@@ -9,23 +9,15 @@ enum StaticPages {
         guard request.method == "GET" || request.method == "HEAD" else {
             return HTTPResponseWriter.response(status: 405, headers: [("Allow", "GET, HEAD")], body: "method not allowed\n")
         }
-        let full: [UInt8]
+        let headOnly = request.method == "HEAD"
         if request.path == "/" {
-            full = HTTPResponseWriter.response(status: 200, headers: [("Cache-Control", "no-cache")], body: ChatPage.html,
-                                               contentType: "text/html; charset=utf-8")
-        } else if routes[request.path] != nil {
-            full = HTTPResponseWriter.response(status: 426, headers: [("Sec-WebSocket-Version", "13, 8, 7"), ("Upgrade", "websocket")],
-                                               body: "\(request.path) is a WebSocket endpoint\n")
-        } else {
-            full = HTTPResponseWriter.response(status: 404, body: "not found: \(request.path)\n")
+            return HTTPResponseWriter.response(status: 200, headers: [("Cache-Control", "no-cache")], body: ChatPage.html,
+                                               contentType: "text/html; charset=utf-8", headOnly: headOnly)
         }
-        guard request.method == "HEAD", let end = headEnd(full) else { return full }
-        return Array(full[..<end])
-    }
-
-    private static func headEnd(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for i in 3..<bytes.count where bytes[i - 3] == 13 && bytes[i - 2] == 10 && bytes[i - 1] == 13 && bytes[i] == 10 { return i + 1 }
-        return nil
+        if routes[request.path] != nil {
+            return HTTPResponseWriter.response(status: 426, headers: [("Sec-WebSocket-Version", "13, 8, 7"), ("Upgrade", "websocket")],
+                                               body: "\(request.path) is a WebSocket endpoint\n", headOnly: headOnly)
+        }
+        return HTTPResponseWriter.response(status: 404, body: "not found: \(request.path)\n", headOnly: headOnly)
     }
 }

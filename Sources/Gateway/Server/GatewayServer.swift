@@ -50,16 +50,8 @@ public final class GatewayServer: Sendable {
         self.logger = logger
     }
 
-    /// Open connections right now.
-    public var connectionCount: Int { services.registry.count }
-
     /// Members of the room right now.
     public func roomMemberCount() throws -> Int { try services.room.memberCount().wait() }
-
-    /// Blocks until the listening channel closes.
-    public func waitUntilClosed() throws {
-        try channel.closeFuture.wait()
-    }
 
     /// Stops accepting, closes every connection with its closing handshake (1001 for RFC 6455,
     /// 0xFF 0x00 for hixie-76, TCP close for hixie-75), waits up to the grace period, then stops.

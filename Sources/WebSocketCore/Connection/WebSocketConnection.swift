@@ -21,8 +21,3 @@ public protocol WebSocketConnection {
     /// Fails the connection on this endpoint's initiative (e.g. a local limit, a timeout).
     mutating func fail(_ error: WebSocketError) -> ConnectionOutput
 }
-
-extension WebSocketConnection {
-    /// Whether the framing can carry binary messages (hixie cannot).
-    public var supportsBinary: Bool { version.framing == .rfc6455 }
-}

@@ -125,14 +125,6 @@ public struct DeflateAgreement: Hashable, Sendable {
     public func inbound(for role: Role) -> Direction {
         outbound(for: role == .server ? .client : .server)
     }
-
-    /// The parameters a server answers with for this agreement.
-    public var responseParameters: DeflateParameters {
-        DeflateParameters(serverNoContextTakeover: serverNoContextTakeover,
-                          clientNoContextTakeover: clientNoContextTakeover,
-                          serverMaxWindowBits: serverMaxWindowBits < 15 ? serverMaxWindowBits : nil,
-                          clientMaxWindowBits: clientMaxWindowBits < 15 ? .value(clientMaxWindowBits) : .absent)
-    }
 }
 
 /// Which side of the connection this endpoint is.

@@ -9,14 +9,15 @@ public enum HTTPResponseWriter {
 
     /// A complete response with a short text body; `Connection: close`, since after a refused
     /// upgrade the server closes the connection.
+    /// `headOnly`: the answer to HEAD (RFC 9110 §9.3.2): the same fields, no body.
     public static func response(status: Int, headers: [(String, String)] = [], body: String,
-                                contentType: String = "text/plain; charset=utf-8") -> [UInt8] {
+                                contentType: String = "text/plain; charset=utf-8", headOnly: Bool = false) -> [UInt8] {
         let bodyBytes = Array(body.utf8)
         var all = headers
         all.append(("Content-Type", contentType))
         all.append(("Content-Length", String(bodyBytes.count)))
         all.append(("Connection", "close"))
-        return head(status: status, headers: all) + bodyBytes
+        return head(status: status, headers: all) + (headOnly ? [] : bodyBytes)
     }
 
     /// The answer to a handshake error: its status, its reason as the body, and for 426 the
