@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "Capture",
+                "Conformance",
                 "WebSocketCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -5,8 +5,8 @@ import Foundation
 struct ConformanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conformance",
-        abstract: "Test a WebSocket server against the conformance cases under Conformance/cases.",
-        subcommands: [Run.self])
+        abstract: "Test a WebSocket server (run) or client (serve) against the conformance cases under Conformance/cases.",
+        subcommands: [Run.self, Serve.self])
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -87,6 +87,75 @@ struct ConformanceCommand: ParsableCommand {
             }
             print(ReportWriter.summary(results, seconds: seconds))
             if results.contains(where: { $0.outcome == .failed }) { throw ExitCode(1) }
+        }
+    }
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Play the server side of the cases for a WebSocket client under test.",
+            discussion: """
+            Autobahn fuzzingserver URLs: /getCaseCount, /getCaseInfo?case=N, /runCase?case=N&agent=NAME (the client echoes \
+            every message), /updateReports?agent=NAME (writes DIR/NAME/). Open http://HOST:PORT/?agent=NAME in a browser to \
+            test its WebSocket client. Runs until interrupted.
+            """)
+
+        @Option(help: "Port to listen on.")
+        var port: Int = 9001
+
+        @Option(help: "IPv4 address to listen on.")
+        var host: String = "127.0.0.1"
+
+        @Option(help: "Only cases whose id matches (wildcards *, comma-separated).")
+        var cases: String?
+
+        @Option(help: "Skip cases whose id matches.")
+        var exclude: String?
+
+        @Option(help: "Write each agent's report under DIR/AGENT/ on /updateReports.")
+        var report: String = "reports/clients"
+
+        @Option(help: "Seconds each expectation waits.")
+        var timeout: Double = 5
+
+        @Option(help: "The case folder.")
+        var suite: String = "Conformance/cases"
+
+        @Option(help: "Accepted deviations of the client: JSON {\"case-id\": {\"outcome\": \"NON-STRICT\", \"reason\": \"…\"}}.")
+        var overrides: String?
+
+        func validate() throws {
+            guard (0...65535).contains(port), timeout > 0 else { throw ValidationError("--port must be 0…65535 and --timeout positive") }
+        }
+
+        func run() throws {
+            var selected: [ConformanceCase]
+            var accepted: [String: ConformanceRun.Override] = [:]
+            do {
+                selected = try CaseLoader.load(from: URL(fileURLWithPath: suite))
+                if let overrides {
+                    accepted = try JSONDecoder().decode([String: ConformanceRun.Override].self, from: Data(contentsOf: URL(fileURLWithPath: overrides)))
+                }
+            } catch {
+                FileHandle.standardError.write(Data("conformance: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            if let cases { selected = selected.filter { CaseLoader.matches($0.id, cases) } }
+            if let exclude { selected = selected.filter { !CaseLoader.matches($0.id, exclude) } }
+            let fixtures = URL(fileURLWithPath: suite).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+            let server = ConformanceServer(cases: selected, timeout: timeout, fixtures: fixtures, reportDirectory: URL(fileURLWithPath: report),
+                                           overrides: accepted) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            guard !server.cases.isEmpty else {
+                FileHandle.standardError.write(Data("conformance: no case matches (handshake and hixie cases test servers only)\n".utf8))
+                throw ExitCode(2)
+            }
+            do {
+                try server.start(host: host, port: port)
+            } catch {
+                FileHandle.standardError.write(Data("conformance: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            FileHandle.standardOutput.write(Data("conformance serve: \(server.cases.count) cases on ws://\(host):\(server.port)/ — open http://\(host):\(server.port)/?agent=NAME in a browser, or drive /runCase?case=N&agent=NAME\n".utf8))
+            while true { sleep(3600) }
         }
     }
 }

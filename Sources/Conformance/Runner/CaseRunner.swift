@@ -1,8 +1,9 @@
 import Foundation
 import WebSocketCore
 
-/// Runs one case against a server: a client built on the core that can also send deliberately
-/// wrong bytes, and judges what comes back.
+/// Runs one case: against a server, as a client built on the core that can also send deliberately
+/// wrong bytes; or (`runAsServer`) as the server side of the same case, for a client under test.
+/// Either way it judges what comes back.
 public struct CaseRunner: Sendable {
     public struct Target: Sendable {
         public var host: String
@@ -29,13 +30,14 @@ public struct CaseRunner: Sendable {
         var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
-    public let target: Target
+    /// The server under test; nil when this runner plays the server side (`runAsServer`).
+    public let target: Target?
     /// Seconds each expectation waits.
     public let timeout: Double
     /// Fixtures/ for `{"file": …}` payloads.
     public let fixtures: URL?
 
-    public init(target: Target, timeout: Double = 5, fixtures: URL? = nil) {
+    public init(target: Target?, timeout: Double = 5, fixtures: URL? = nil) {
         self.target = target
         self.timeout = timeout
         self.fixtures = fixtures
@@ -48,20 +50,42 @@ public struct CaseRunner: Sendable {
 
     /// Runs the case; never throws (a broken case is a FAILED result with the reason).
     public func run(_ item: ConformanceCase, seed: UInt64 = 1) -> CaseResult {
-        var execution = Execution(item: item, runner: self, random: SeededRandom(seed: seed &+ UInt64(abs(item.id.hashValue % 1_000_000))))
+        var execution = Execution(item: item, runner: self, side: .client, random: Self.random(item, seed))
         let start = Date()
-        let (outcome, reason) = execution.run()
+        return result(of: item, execution.run(), execution.log, since: start)
+    }
+
+    /// Plays the server side of `item` on a connection whose handshake was answered: frames the
+    /// case sends go out unmasked (the case's deliberately unmasked frames go out masked, the
+    /// mirror violation of RFC 6455 §5.1), and the client under test is judged as the server would be.
+    func runAsServer(_ item: ConformanceCase, socket: RawSocket, connection: any WebSocketConnection, leftover: [UInt8], seed: UInt64 = 1) -> CaseResult {
+        var execution = Execution(item: item, runner: self, side: .server, random: Self.random(item, seed))
+        execution.socket = socket
+        execution.connection = connection
+        execution.pending = leftover
+        let start = Date()
+        return result(of: item, execution.runSteps(), execution.log, since: start)
+    }
+
+    private static func random(_ item: ConformanceCase, _ seed: UInt64) -> SeededRandom {
+        SeededRandom(seed: seed &+ UInt64(abs(item.id.hashValue % 1_000_000)))
+    }
+
+    private func result(of item: ConformanceCase, _ verdict: (Outcome, String), _ log: [WireEntry], since start: Date) -> CaseResult {
+        let (outcome, reason) = verdict
         var final = outcome
         if item.informational == true && outcome != .failed { final = .informational }
         return CaseResult(id: item.id, group: item.group, title: item.title, section: item.section, outcome: final, reason: reason,
-                          override: nil, durationMs: Date().timeIntervalSince(start) * 1000, log: execution.log)
+                          override: nil, durationMs: Date().timeIntervalSince(start) * 1000, log: log)
     }
 }
 
 /// The state of one case while it runs.
 private struct Execution {
+    enum Side { case client, server }
     let item: ConformanceCase
     let runner: CaseRunner
+    let side: Side
     var random: SeededRandom
     var socket: RawSocket?
     var connection: (any WebSocketConnection)?
@@ -73,21 +97,28 @@ private struct Execution {
     let start = Date()
     var outcome: Outcome = .ok
     var reasons: [String] = []
-    var serverClosed = false
+    var peerClosed = false
     var closeSeen: CloseCode?? = nil
 
-    init(item: ConformanceCase, runner: CaseRunner, random: SeededRandom) {
+    init(item: ConformanceCase, runner: CaseRunner, side: Side, random: SeededRandom) {
         self.item = item
         self.runner = runner
+        self.side = side
         self.random = random
     }
 
+    /// Client side: connects to the target, then runs the steps (the first one triggers the handshake).
     mutating func run() -> (Outcome, String) {
+        guard let target = runner.target else { return (.failed, "no target") }
         do {
-            socket = try RawSocket(host: runner.target.host, port: runner.target.port)
+            socket = try RawSocket(host: target.host, port: target.port)
         } catch {
             return (.failed, "\(error)")
         }
+        return runSteps()
+    }
+
+    mutating func runSteps() -> (Outcome, String) {
         for step in item.steps {
             do {
                 try perform(step)
@@ -100,7 +131,7 @@ private struct Execution {
             }
         }
         // Leave cleanly when the case did not end the connection itself.
-        if let connection, connection.state == .open, !serverClosed {
+        if let connection, connection.state == .open, !peerClosed {
             var open = connection
             if let output = try? open.close(code: .normalClosure, reason: "") {
                 try? write(output.outbound, chop: nil)
@@ -144,6 +175,7 @@ private struct Execution {
     }
 
     private mutating func ensureHandshake() throws {
+        if side == .server { return }  // the server shell answered the handshake already
         guard handshake == nil else {
             if case .rejected(let error, _)? = handshake { throw Stop(outcome: .failed, reason: "handshake refused: \(error.reason)") }
             return
@@ -159,8 +191,9 @@ private struct Execution {
                                                 random: SeededRandom(seed: random.next()))
             pending = context.leftover
             context.leftover = []
-        case .rejected(let error, _)? where (item.handshake?.version ?? "rfc6455") != "rfc6455":
-            // RFC 6455 §4.4: a server need not speak older drafts; refusing them is not a failure.
+        case .rejected(let error, let head)? where (item.handshake?.version ?? "rfc6455") != "rfc6455" && head?.status != 101:
+            // RFC 6455 §4.4: a server need not speak older drafts; refusing them is not a failure
+            // (but answering 101 and then getting the draft's handshake wrong is).
             throw Stop(outcome: .unimplemented, reason: "the server does not speak \(item.handshake?.version ?? ""): \(error.reason)")
         case .rejected(let error, let head)?:
             throw Stop(outcome: .failed, reason: "handshake refused: \(error.reason)\(head.map { " (HTTP \($0.status))" } ?? "")")
@@ -170,6 +203,7 @@ private struct Execution {
     }
 
     private mutating func doHandshake() throws {
+        guard let target = runner.target else { throw ConformanceError.badCase("a handshake case played from the server side") }
         let options = item.handshake
         let version = ProtocolVersion(rawValue: options?.version ?? "rfc6455") ?? .rfc6455
         // Offers are sent as written; the ones that parse are what the answer is checked against
@@ -179,7 +213,7 @@ private struct Execution {
         var rawRequestText: String?
         if let raw = options?.rawRequest {
             rawRequestText = String(decoding: try raw.bytes(fixtures: runner.fixtures), as: UTF8.self)
-                .replacingOccurrences(of: "{HOST}", with: runner.target.hostHeader).replacingOccurrences(of: "{PATH}", with: runner.target.path)
+                .replacingOccurrences(of: "{HOST}", with: target.hostHeader).replacingOccurrences(of: "{PATH}", with: target.path)
         }
         // A raw request's own key is the one the answer must match.
         let rawKey = rawRequestText.flatMap { text in
@@ -187,7 +221,7 @@ private struct Execution {
                 .map { String($0.dropFirst("sec-websocket-key:".count)).trimmingCharacters(in: .whitespaces) }
         }
         var configuration = ClientHandshakeConfiguration(
-            version: version, host: runner.target.hostHeader, target: runner.target.path, origin: options?.origin,
+            version: version, host: target.hostHeader, target: target.path, origin: options?.origin,
             subprotocols: options?.subprotocols ?? [], deflateOffers: offers,
             extraHeaders: (options?.headers ?? []).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil },
             fixedKeys: .init(key: rawKey, key1: options?.key1, key2: options?.key2, key3: try options?.key3?.bytes(fixtures: runner.fixtures)))
@@ -200,14 +234,14 @@ private struct Execution {
             try write(request, chop: options?.requestChop)
         } catch {
             handshake = .rejected(.malformedResponse("connection closed while the request was written"), nil)
-            serverClosed = true
+            peerClosed = true
             return
         }
         let deadline = Date().addingTimeInterval(runner.timeout)
         while Date() < deadline {
             guard let bytes = socket!.read(until: deadline) else {
                 handshake = .rejected(.malformedResponse("connection closed during the handshake"), nil)
-                serverClosed = true
+                peerClosed = true
                 return
             }
             if bytes.isEmpty { continue }
@@ -230,7 +264,7 @@ private struct Execution {
             throw Stop(outcome: outcome, reason: "answered HTTP \(got), expected \(status)")
         case .accepted?:
             throw Stop(outcome: .failed, reason: "upgraded (101), expected HTTP \(status)")
-        case .rejected(let error, _)? where (item.handshake?.version ?? "rfc6455").hasPrefix("hixie"):
+        case .rejected(let error, let head)? where (item.handshake?.version ?? "rfc6455").hasPrefix("hixie") && head?.status != 101:
             throw Stop(outcome: .unimplemented, reason: "the server does not speak \(item.handshake?.version ?? ""): \(error.reason)")
         case .rejected(let error, _)?:
             throw Stop(outcome: .failed, reason: "expected HTTP \(status): \(error.reason)")
@@ -240,6 +274,7 @@ private struct Execution {
     }
 
     private func expectUpgrade(_ expectation: ConformanceCase.UpgradeExpectation) throws {
+        if side == .server { return }  // the server side chose the answer itself
         guard case .accepted(let accepted)? = handshake else { throw Stop(outcome: .failed, reason: "not upgraded") }
         if let version = expectation.version, accepted.version.rawValue != version {
             throw Stop(outcome: .failed, reason: "upgraded as \(accepted.version.rawValue), expected \(version)")
@@ -260,9 +295,12 @@ private struct Execution {
     private mutating func send(_ spec: ConformanceCase.FrameSpec, chop: Int?) throws {
         var payload = try spec.payload?.bytes(fixtures: runner.fixtures) ?? []
         if spec.deflate == true { payload = try Deflater(windowBits: 15).compress(payload) }
-        var key: UInt32? = UInt32(truncatingIfNeeded: random.next())
+        // A client masks every frame and a server none (§5.1); `none` in a case is the violation,
+        // which the server side mirrors by masking.
+        let violationKey = UInt32(truncatingIfNeeded: random.next())
+        var key: UInt32? = side == .client ? violationKey : nil
         switch spec.mask {
-        case "none"?: key = nil
+        case "none"?: key = side == .client ? nil : violationKey
         case let hex? where hex != "random": key = UInt32(hex, radix: 16)
         default: break
         }
@@ -309,13 +347,13 @@ private struct Execution {
     private mutating func expectMessage(_ spec: ConformanceCase.MessageSpec) throws {
         let expected = spec.echo == true || (spec.text == nil && spec.textBytes == nil && spec.binary == nil) ? lastSent : try makeMessage(spec)
         guard let expected else { throw ConformanceError.badCase("expectMessage before anything was sent") }
-        let got = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.firstMessage != nil || $0.closeSeen != nil || $0.serverClosed }
+        let got = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.firstMessage != nil || $0.closeSeen != nil || $0.peerClosed }
         guard got, let message = firstMessage else {
             if let code = closeSeen, let value = code.map({ Int($0.rawValue) }), spec.orClose?.contains(value) == true {
-                throw Stop(outcome: .informational, reason: "closed with \(value) (a limit of the server) instead of echoing")
+                throw Stop(outcome: .informational, reason: "closed with \(value) instead of echoing (the case allows it: a limit of the server, or a close it answered first)")
             }
             if let code = closeSeen { throw Stop(outcome: .failed, reason: "closed (\(code.map { String($0.rawValue) } ?? "no code")) instead of echoing") }
-            if serverClosed { throw Stop(outcome: .failed, reason: "dropped the connection instead of echoing") }
+            if peerClosed { throw Stop(outcome: .failed, reason: "dropped the connection instead of echoing") }
             throw Stop(outcome: .failed, reason: "no message within \(runner.timeout) s")
         }
         removeFirstMessage()
@@ -326,17 +364,17 @@ private struct Execution {
 
     private mutating func expectPong(_ payload: [UInt8]) throws {
         _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { execution in
-            execution.events.contains { if case .pong = $0 { return true }; return false } || execution.closeSeen != nil || execution.serverClosed
+            execution.events.contains { if case .pong = $0 { return true }; return false } || execution.closeSeen != nil || execution.peerClosed
         }
         guard let index = events.firstIndex(where: { if case .pong = $0 { return true }; return false }), case .pong(let got) = events[index] else {
-            throw Stop(outcome: .failed, reason: closeSeen != nil || serverClosed ? "closed instead of answering the ping" : "no pong within \(runner.timeout) s")
+            throw Stop(outcome: .failed, reason: closeSeen != nil || peerClosed ? "closed instead of answering the ping" : "no pong within \(runner.timeout) s")
         }
         events.remove(at: index)
         if got != payload { throw Stop(outcome: .failed, reason: "pong payload of \(got.count) bytes differs from the ping's \(payload.count)") }
     }
 
     private mutating func expectClose(_ codes: [Int], dropAllowed: Bool, lenient: Set<String>) throws {
-        _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.closeSeen != nil || $0.serverClosed || $0.firstMessage != nil }
+        _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.closeSeen != nil || $0.peerClosed || $0.firstMessage != nil }
         if let message = firstMessage {
             let reason = "accepted the input and answered \(describe(message)) instead of failing the connection"
             throw Stop(outcome: lenient.contains("echo") ? .nonStrict : .failed, reason: reason)
@@ -344,10 +382,15 @@ private struct Execution {
         if let code = closeSeen {
             let value = code.map { Int($0.rawValue) }
             if codes.isEmpty || value.map(codes.contains) == true { return }
+            if value == 1000 && !codes.contains(1000) {
+                // A normal closure where the case expects the connection failed: the server took
+                // the bad input as valid (e.g. answered an invalid close code, §7.4.1).
+                throw Stop(outcome: .failed, reason: "closed normally (1000), expected a failure with \(codes.map(String.init).joined(separator: "/"))")
+            }
             judge(.nonStrict, "closed with \(value.map(String.init) ?? "no code"), expected \(codes.map(String.init).joined(separator: "/"))")
             return
         }
-        if serverClosed {
+        if peerClosed {
             if dropAllowed { judge(.nonStrict, "dropped TCP without a close frame (expected close \(codes.map(String.init).joined(separator: "/")))") ; return }
             throw Stop(outcome: .failed, reason: "dropped TCP without a close frame")
         }
@@ -356,8 +399,8 @@ private struct Execution {
     }
 
     private mutating func expectDrop() throws {
-        _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.serverClosed }
-        if !serverClosed { throw Stop(outcome: .failed, reason: "the connection stayed open") }
+        _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.peerClosed }
+        if !peerClosed { throw Stop(outcome: .failed, reason: "the connection stayed open") }
     }
 
     private mutating func close(_ code: Int, reason: String) throws {
@@ -365,8 +408,8 @@ private struct Execution {
         let output = try open.close(code: CloseCode(UInt16(code)), reason: reason)
         connection = open
         try write(output.outbound, chop: nil)
-        _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.closeSeen != nil || $0.serverClosed }
-        if closeSeen == nil && !serverClosed { throw Stop(outcome: .failed, reason: "no answer to our close within \(runner.timeout) s") }
+        _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.closeSeen != nil || $0.peerClosed }
+        if closeSeen == nil && !peerClosed { throw Stop(outcome: .failed, reason: "no answer to our close within \(runner.timeout) s") }
         if closeSeen == nil { judge(.nonStrict, "dropped TCP without answering our close") }
     }
 
@@ -385,10 +428,10 @@ private struct Execution {
     private mutating func readUntil(deadline: Date, _ done: (Execution) -> Bool) throws -> Bool {
         if !pending.isEmpty { consume(pending); pending = [] }
         while !done(self) {
-            if serverClosed || Date() >= deadline { return done(self) }
+            if peerClosed || Date() >= deadline { return done(self) }
             guard let bytes = socket?.read(until: min(deadline, Date().addingTimeInterval(0.2))) else {
-                serverClosed = true
-                note("note", Array("TCP closed by the server".utf8))
+                peerClosed = true
+                note("note", Array("TCP closed by the peer".utf8))
                 continue
             }
             if !bytes.isEmpty {
@@ -408,8 +451,8 @@ private struct Execution {
             switch event {
             case .closeReceived(let code, _): closeSeen = .some(code)
             case .failed(let error):
-                judge(.failed, "the server broke a rule: \(error.identifier) (\(error.section)): \(error.reason)")
-                serverClosed = true
+                judge(.failed, "the peer broke a rule: \(error.identifier) (\(error.section)): \(error.reason)")
+                peerClosed = true
             case .ping: break
             default: events.append(event)
             }

@@ -3,13 +3,13 @@ import Foundation
 import Glibc
 #endif
 
-/// A blocking TCP client socket for the conformance runner: writes exactly the bytes it is given
+/// A blocking TCP socket for the conformance runner (connected, or accepted by `ConformanceServer`): writes exactly the bytes it is given
 /// (in pieces when asked), reads with a deadline. Shell code; the protocol stays in the core.
 final class RawSocket {
     private let descriptor: Int32
     private(set) var closedByPeer = false
 
-    init(host: String, port: Int) throws {
+    convenience init(host: String, port: Int) throws {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
@@ -26,7 +26,12 @@ final class RawSocket {
             candidate = info.pointee.ai_next
         }
         guard chosen >= 0 else { throw ConformanceError.badTarget("cannot connect to \(host):\(port)") }
-        descriptor = chosen
+        self.init(descriptor: chosen)
+    }
+
+    /// Wraps a connected socket (one a listener accepted); closed when this object goes.
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
         var slice = timeval(tv_sec: 0, tv_usec: 50_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1

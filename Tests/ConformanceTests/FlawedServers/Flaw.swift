@@ -1,0 +1,23 @@
+/// One deliberate bug in an otherwise correct echo server: the kind of mistake real
+/// implementations make, which the conformance suite must catch (and only with the cases meant
+/// for it — the same server passes every other case).
+enum Flaw: String, CaseIterable, Sendable {
+    /// RFC 6455 §5.1: a server MUST close on an unmasked client frame; this one takes it.
+    case acceptsUnmaskedFrames
+    /// RFC 6455 §8.1: text must be valid UTF-8; this one echoes whatever bytes arrive.
+    case skipsUTF8Validation
+    /// RFC 6455 §4.2.2 item 5.4: Sec-WebSocket-Accept is SHA-1(key + GUID); this one answers another key's.
+    case wrongAcceptKey
+    /// RFC 7692 §7.1.1.1: having answered `server_no_context_takeover`, a server MUST reset its
+    /// compressor between messages; this one keeps its context anyway.
+    case ignoresServerNoContextTakeover
+    /// RFC 7692 §7.1.1.2 lets a server ignore a client's `client_no_context_takeover` hint, but
+    /// not the reverse: this one resets its decompressor between messages although no
+    /// `client_no_context_takeover` was agreed, so a client that keeps its context is misread.
+    case assumesClientNoContextTakeover
+    /// hixie-76 §5.2: the 16 bytes after the head are MD5(key1 number, key2 number, key3); this one is off by a bit.
+    case wrongHixieMD5
+    /// RFC 6455 §7.4.1: 0–999, 1004–1006, 1015, 1016–2999 and ≥ 5000 are not valid on the wire; this
+    /// one answers them with a normal close instead of failing with 1002.
+    case acceptsInvalidCloseCodes
+}

@@ -1,0 +1,158 @@
+import Foundation
+import WebSocketCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An echo server on the core — the same handshake, connection and deflate code as the gateway's
+/// `/echo` — with exactly one `Flaw` injected at its edges (the handshake answer, the inbound
+/// bytes, or the deflate agreement it builds its connection from). Plain POSIX sockets, one thread
+/// per client: the conformance tests need a server that is wrong on purpose, not a fast one.
+final class FlawedEchoServer: @unchecked Sendable {
+    let flaw: Flaw
+    let port: Int
+    private let listener: Int32
+
+    init(_ flaw: Flaw) throws {
+        self.flaw = flaw
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 64)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread {
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                Thread.detachNewThread { var session = FlawedEchoSession(flaw: flaw, socket: client); session.run() }
+            }
+        }
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
+
+/// One client of a `FlawedEchoServer`.
+private struct FlawedEchoSession {
+    let flaw: Flaw
+    let socket: Int32
+    private var buffer = [UInt8](repeating: 0, count: 65536)
+
+    init(flaw: Flaw, socket: Int32) {
+        self.flaw = flaw
+        self.socket = socket
+    }
+
+    mutating func run() {
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard let accepted = handshake() else { return }
+        var connection = makeConnection(accepted)
+        var rewriter = [.acceptsUnmaskedFrames, .skipsUTF8Validation, .acceptsInvalidCloseCodes].contains(flaw)
+            && accepted.version.framing == .rfc6455 ? InboundFrameRewriter(flaw: flaw) : nil
+        var pending = accepted.leftover
+        while true {
+            var input = pending
+            pending = []
+            if input.isEmpty {
+                let n = recv(socket, &buffer, buffer.count, 0)
+                if n <= 0 { return }
+                input = Array(buffer[..<n])
+            }
+            var output: ConnectionOutput
+            do throws(WebSocketError) {
+                if rewriter != nil { input = try rewriter!.rewrite(input) }
+                output = connection.receive(input)
+            } catch {
+                output = connection.fail(error)
+            }
+            var outbound = output.outbound
+            for event in output.events {
+                guard case .message(let message) = event else { continue }
+                if flaw == .skipsUTF8Validation, rewriter?.nextMessageStartedAsText() == true {
+                    guard var frame = try? connection.send(message) else { continue }
+                    frame[0] = frame[0] & 0xF0 | Opcode.text.rawValue  // the echo goes back as text, unchecked
+                    outbound += frame
+                } else if let frame = try? connection.send(message) {
+                    outbound += frame
+                }
+            }
+            write(outbound)
+            if output.closeTransport { return }
+        }
+    }
+
+    /// Reads the opening handshake and answers it — wrongly, for the handshake flaws.
+    private mutating func handshake() -> AcceptedHandshake? {
+        var handshake = ServerHandshake(configuration: ServerHandshakeConfiguration())
+        while true {
+            let n = recv(socket, &buffer, buffer.count, 0)
+            if n <= 0 { return nil }
+            switch handshake.receive(buffer[..<n]) {
+            case .needMoreData:
+                continue
+            case .accepted(var accepted):
+                accepted.response = flawedResponse(accepted)
+                write(accepted.response)
+                return accepted
+            case .rejected(_, let response):
+                write(response)
+                return nil
+            case .notWebSocket:
+                write(Array("HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n".utf8))
+                return nil
+            }
+        }
+    }
+
+    private func flawedResponse(_ accepted: AcceptedHandshake) -> [UInt8] {
+        var response = accepted.response
+        switch flaw {
+        case .wrongAcceptKey where accepted.version.framing == .rfc6455:
+            // The answer for another key, whatever key the client sent.
+            let text = String(decoding: response, as: UTF8.self)
+            let wrong = AcceptKey.compute(forKey: "AAAAAAAAAAAAAAAAAAAAAA==")
+            let fixed = text.split(separator: "\r\n", omittingEmptySubsequences: false).map { line in
+                line.lowercased().hasPrefix("sec-websocket-accept:") ? "Sec-WebSocket-Accept: \(wrong)" : String(line)
+            }
+            response = Array(fixed.joined(separator: "\r\n").utf8)
+        case .wrongHixieMD5 where accepted.version == .hixie76:
+            response[response.count - 1] ^= 0x01
+        default:
+            break
+        }
+        return response
+    }
+
+    private func makeConnection(_ accepted: AcceptedHandshake) -> any WebSocketConnection {
+        guard var agreement = accepted.deflate?.agreement,
+              flaw == .ignoresServerNoContextTakeover || flaw == .assumesClientNoContextTakeover else {
+            return accepted.makeConnection()
+        }
+        // The answer already went out as negotiated; the connection is built from another agreement.
+        if flaw == .ignoresServerNoContextTakeover { agreement.serverNoContextTakeover = false }
+        if flaw == .assumesClientNoContextTakeover { agreement.clientNoContextTakeover = true }
+        let context = DeflateContext(agreement: agreement, role: .server, compressOutbound: accepted.deflate!.compressOutbound)
+        return RFC6455Connection(role: .server, version: accepted.version, deflate: context)
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}
