@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "passerelle", targets: ["passerelle"]),
         .library(name: "WebSocketCore", targets: ["WebSocketCore"]),
+        .library(name: "Capture", targets: ["Capture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
