@@ -18,10 +18,8 @@ let package = Package(
     targets: [
         .target(name: "FuzzSupport"),
     ] + fuzzers.map { fuzzer in
-        .executableTarget(name: fuzzer.name, dependencies: [
-            "FuzzSupport",
-            .product(name: fuzzer.product, package: passerelle),
-            .product(name: "WebSocketCore", package: passerelle),
-        ])
+        .executableTarget(name: fuzzer.name, dependencies: ["FuzzSupport"] + Set([fuzzer.product, "WebSocketCore"]).sorted().map {
+            .product(name: $0, package: passerelle)
+        })
     }
 )

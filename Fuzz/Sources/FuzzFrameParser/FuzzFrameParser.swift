@@ -14,7 +14,7 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
         let whole = receive(flags, [stream[...]])
         let at = stream.isEmpty ? 0 : cut % stream.count
         let split = receive(flags, [stream[..<at], stream[at...]])
-        if whole != split { violated("output changed by a split at \(at)") }
+        if whole != split { violated("output changed by a split at \(at): whole \(whole) vs split \(split)") }
         return 0
     }
 }

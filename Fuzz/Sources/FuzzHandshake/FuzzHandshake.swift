@@ -15,7 +15,7 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
         }
         for version in [ProtocolVersion.rfc6455, .hybi08, .hixie76, .hixie75] {
             var random = SeededRandom(seed: 7)
-            let configuration = ClientHandshakeConfiguration(version: version, host: "fuzz", deflateOffers: [ClientHandshake.browserDeflateOffer])
+            let configuration = ClientHandshakeConfiguration(version: version, host: "fuzz", deflateOffers: [ClientHandshakeConfiguration.browserDeflateOffer])
             var client = ClientHandshake(configuration: configuration, random: &random)
             _ = client.receive(input)
         }
@@ -23,16 +23,17 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
     }
 }
 
+/// The verdict, with the bytes the shell would pass on: `leftover` plus every later read.
 private func verdict(_ handshake: ServerHandshake, _ pieces: [ArraySlice<UInt8>]) -> String {
     var handshake = handshake
-    var last = ""
-    for piece in pieces {
+    for (index, piece) in pieces.enumerated() {
+        let later = pieces[(index + 1)...].flatMap { $0 }
         switch handshake.receive(piece) {
-        case .needMoreData: last = "needMoreData"
-        case .accepted(let accepted): return "accepted \(accepted.version) \(accepted.response) \(accepted.leftover)"
+        case .needMoreData: continue
+        case .accepted(let accepted): return "accepted \(accepted.version) \(accepted.response) \(accepted.leftover + later)"
         case .rejected(let error, let response): return "rejected \(error.identifier) \(response)"
-        case .notWebSocket(let head, let leftover): return "plain \(head.method) \(head.target) \(leftover)"
+        case .notWebSocket(let head, let leftover): return "plain \(head.method) \(head.target) \(leftover + later)"
         }
     }
-    return last
+    return "needMoreData"
 }

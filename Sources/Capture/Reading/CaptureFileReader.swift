@@ -117,7 +117,7 @@ public struct CaptureFileReader {
                 let captured = Int(read32(body, 12)), original = Int(read32(body, 16))
                 guard 20 + captured <= body.count else { throw .malformed("packet data past its block") }
                 let info = interfaces[interface]
-                let nanos = Int64(truncatingIfNeeded: info.unitsPerSecond.dividingFullWidth(units.multipliedFullWidth(by: 1_000_000_000)).quotient)
+                let nanos = Self.nanoseconds(units, unitsPerSecond: info.unitsPerSecond)
                 return CapturedPacket(timestamp: nanos, linkType: info.linkType, interface: interface,
                                       data: Array(body[20..<(20 + captured)]), originalLength: original)
             case 0x0000_0003:   // Simple Packet Block: interface 0, no timestamp
@@ -141,6 +141,16 @@ public struct CaptureFileReader {
         bigEndian ? UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) : UInt16(bytes[at + 1]) << 8 | UInt16(bytes[at])
     }
 
+    /// Timestamp units → nanoseconds since the epoch, saturating: a corrupt block can hold any
+    /// count, and a quotient that does not fit 64 bits would trap (found by FuzzCapture).
+    public static func nanoseconds(_ units: UInt64, unitsPerSecond: UInt64) -> Int64 {
+        guard unitsPerSecond > 0 else { return 0 }
+        let product = units.multipliedFullWidth(by: 1_000_000_000)
+        guard product.high < unitsPerSecond else { return Int64.max }
+        let quotient = unitsPerSecond.dividingFullWidth(product).quotient
+        return quotient > UInt64(Int64.max) ? Int64.max : Int64(quotient)
+    }
+
     private mutating func readInterface(_ body: [UInt8]) throws(CaptureError) {
         guard body.count >= 8 else { throw .malformed("interface description block") }
         var interface = Interface(linkType: UInt32(read16(body, 0)), unitsPerSecond: 1_000_000)
@@ -152,7 +162,10 @@ public struct CaptureFileReader {
             if code == 9, length >= 1, offset + 4 < body.count {
                 let resolution = body[offset + 4]
                 let exponent = UInt64(resolution & 0x7F)
-                interface.unitsPerSecond = resolution & 0x80 != 0 ? 1 << exponent : (0..<exponent).reduce(1) { acc, _ in acc * 10 }
+                // Units finer than what 64 bits count are a corrupt file, not a clock (found by FuzzCapture).
+                let base2 = resolution & 0x80 != 0
+                guard exponent <= (base2 ? 63 : 19) else { throw .malformed("if_tsresol \(resolution)") }
+                interface.unitsPerSecond = base2 ? 1 << exponent : (0..<exponent).reduce(1) { acc, _ in acc * 10 }
             }
             offset += 4 + (length + 3) / 4 * 4
         }

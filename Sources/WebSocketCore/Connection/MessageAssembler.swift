@@ -87,7 +87,15 @@ public struct MessageAssembler {
     private mutating func append(_ chunk: [UInt8], deflate: inout DeflateContext?) throws(WebSocketError) {
         if messageCompressed {
             guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
-            try deflate!.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
+            do throws(WebSocketError) {
+                try deflate!.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
+            } catch {
+                // Report the first problem in stream order: text inflated before the corrupt or
+                // oversized part is checked first, so the verdict does not depend on how the
+                // payload was split across reads (found by FuzzFrameParser).
+                try validateText()
+                throw error
+            }
         } else {
             messageBytes += chunk
         }
@@ -105,7 +113,12 @@ public struct MessageAssembler {
     private mutating func finish(deflate: inout DeflateContext?) throws(WebSocketError) -> Output {
         if messageCompressed {
             guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
-            try deflate!.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+            do throws(WebSocketError) {
+                try deflate!.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+            } catch {
+                try validateText()
+                throw error
+            }
             try validateText()
         }
         let opcode = messageOpcode
