@@ -58,6 +58,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Never negotiate permessage-deflate.")
     var noDeflate = false
 
+    @Flag(help: "Refuse hixie-75/76 (426 naming 13, 8, 7): no unmasked legacy framing on this port (see SECURITY.md).")
+    var noLegacy = false
+
     @Option(help: "Write each connection's traffic to DIR as pcapng (readable by tshark and `passerelle decode`).")
     var record: String?
 
@@ -96,6 +99,7 @@ struct Serve: ParsableCommand {
         var handshake = GatewayConfiguration.defaultHandshake
         handshake.headLimits = HTTPHeadLimits(maxHeadBytes: maxHeadBytes, maxHeaderCount: maxHeaderCount)
         handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits)
+        if noLegacy { handshake.versions = GatewayConfiguration.modernVersions }
         if !allowOrigin.isEmpty {
             handshake.origin = .allowList(origins: allowOrigin.filter { $0 != "null" }, allowNull: allowOrigin.contains("null"), allowMissing: true)
         }

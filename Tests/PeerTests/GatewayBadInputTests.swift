@@ -166,4 +166,22 @@ import WebSocketCore
         let upgradeToUnknown = try LoopbackClient(port: gateway.port)
         #expect(throws: PeerError.self) { _ = try upgradeToUnknown.handshake(ClientHandshakeConfiguration(host: "x", target: "/nope")) }
     }
+
+    /// `--no-legacy`: a hixie-76 request (Perl's, as a 2011 device sends it) is refused with 426
+    /// naming the versions spoken; RFC 6455 clients are unaffected.
+    @Test func noLegacyRefusesHixie() throws {
+        var configuration = GatewayConfiguration(port: 0)
+        configuration.handshake.versions = GatewayConfiguration.modernVersions
+        let gateway = try TestGateway(configuration)
+        let hixie = try PeerProcess.run("perl", [PeerProcess.script("hixie76_client.pl"), gateway.url("/echo"), "hello"], timeout: 20)
+        #expect(hixie.status != 0, "\(hixie)")
+        let client = try LoopbackClient(port: gateway.port)
+        try client.send(Array("GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nOrigin: null\r\nSec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\nSec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\n\r\n^n:ds[4U".utf8))
+        var answer = ""
+        while let bytes = try client.receive() { answer += String(decoding: bytes, as: UTF8.self) }
+        #expect(answer.hasPrefix("HTTP/1.1 426 "), "\(answer)")
+        #expect(answer.contains("Sec-WebSocket-Version: 13, 8, 7"), "\(answer)")
+        let modern = try LoopbackClient(port: gateway.port)
+        _ = try modern.handshake(ClientHandshakeConfiguration(host: "x", target: "/echo"))
+    }
 }

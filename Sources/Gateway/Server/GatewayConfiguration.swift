@@ -69,4 +69,6 @@ public struct GatewayConfiguration: Sendable {
     /// Every version, permessage-deflate on, any Origin (the tutorial's page sends `null`), and
     /// the room's rich dialect as the one subprotocol.
     public static let defaultHandshake = ServerHandshakeConfiguration(subprotocols: ["passerelle.chat.v1"])
+    /// `--no-legacy`: the masked framings only (hixie-75/76 get 426, RFC 6455 §4.4).
+    public static let modernVersions: Set<ProtocolVersion> = [.rfc6455, .hybi08, .hybi07]
 }
