@@ -49,6 +49,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Open connections; beyond, new ones get 503.")
     var maxConnections: Int = GatewayConfiguration().maxConnections
 
+    @Option(help: "Open connections from one IP address; beyond, new ones from it get 429.")
+    var maxConnectionsPerAddress: Int = GatewayConfiguration().maxConnectionsPerAddress
+
     @Option(help: "Allowed Origin (repeatable); none = every origin, `null` included (the tutorial's file:// page).")
     var allowOrigin: [String] = []
 
@@ -72,7 +75,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
-        guard maxFrameSize > 0, maxMessageSize > 0, maxHeadBytes >= 256, maxHeaderCount > 0, maxQueuedBytes > 0, maxConnections > 0, threads > 0 else {
+        guard maxFrameSize > 0, maxMessageSize > 0, maxHeadBytes >= 256, maxHeaderCount > 0, maxQueuedBytes > 0, maxConnections > 0, maxConnectionsPerAddress > 0, threads > 0 else {
             throw ValidationError("limits must be positive (--max-head-bytes at least 256)")
         }
         guard handshakeTimeout > 0, closeTimeout > 0, pingInterval >= 0, idleTimeout >= 0, hixieIdleTimeout >= 0 else {
@@ -109,6 +112,7 @@ struct Serve: ParsableCommand {
             handshakeTimeoutSeconds: handshakeTimeout, pingIntervalSeconds: pingInterval, idleTimeoutSeconds: idleTimeout,
             hixieIdleTimeoutSeconds: hixieIdleTimeout, closeTimeoutSeconds: closeTimeout, maxQueuedBytesPerMember: maxQueuedBytes,
             maxConnections: maxConnections)
+        configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.recordDirectory = record
         let server: GatewayServer
         do {

@@ -6,34 +6,57 @@ import WebSocketCore
 final class ConnectionRegistry: Sendable {
     struct Entry: Sendable {
         let eventLoop: EventLoop
+        /// The peer's IP address (no port), for the per-address limit; nil when unknown.
+        var address: String? = nil
         /// Starts this connection's closing handshake (called on its event loop).
         let close: @Sendable (CloseCode, String) -> Void
     }
 
-    private let entries = Mutex<[Int: Entry]>([:])
+    enum Admission: Equatable { case admitted, serverFull, addressFull }
+
+    private struct State {
+        var entries: [Int: Entry] = [:]
+        var perAddress: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
     private let nextID = Atomic<Int>(0)
     let limit: Int
+    let limitPerAddress: Int
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, limitPerAddress: Int = .max) {
+        self.limit = limit
+        self.limitPerAddress = limitPerAddress
+    }
 
     func makeID() -> Int { nextID.wrappingAdd(1, ordering: .relaxed).newValue }
 
-    /// Registers a connection; false when the server is full.
-    func admit(_ id: Int, _ entry: Entry) -> Bool {
-        entries.withLock { entries in
-            guard entries.count < limit else { return false }
-            entries[id] = entry
-            return true
+    /// Registers a connection unless the server, or its source address, is full.
+    func admit(_ id: Int, _ entry: Entry) -> Admission {
+        state.withLock { state in
+            guard state.entries.count < limit else { return .serverFull }
+            if let address = entry.address {
+                guard state.perAddress[address, default: 0] < limitPerAddress else { return .addressFull }
+                state.perAddress[address, default: 0] += 1
+            }
+            state.entries[id] = entry
+            return .admitted
         }
     }
 
-    func remove(_ id: Int) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+    func remove(_ id: Int) {
+        state.withLock { state in
+            guard let entry = state.entries.removeValue(forKey: id), let address = entry.address else { return }
+            let left = state.perAddress[address, default: 1] - 1
+            state.perAddress[address] = left > 0 ? left : nil
+        }
+    }
 
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { state.withLock { $0.entries.count } }
 
     /// Asks every connection to close (each on its own event loop).
     func closeAll(code: CloseCode, reason: String) {
-        for entry in entries.withLock({ Array($0.values) }) {
+        for entry in state.withLock({ Array($0.entries.values) }) {
             entry.eventLoop.execute { entry.close(code, reason) }
         }
     }

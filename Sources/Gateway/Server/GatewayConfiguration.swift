@@ -25,6 +25,9 @@ public struct GatewayConfiguration: Sendable {
     public var maxQueuedBytesPerMember: Int
     /// Open TCP connections; beyond, new ones get 503.
     public var maxConnections: Int
+    /// Open TCP connections from one IP address; beyond, new ones from it get 429. Generous by
+    /// default: a venue's kiosks or a household's TVs share one address behind NAT.
+    public var maxConnectionsPerAddress: Int = 1_000
     /// On SIGINT/SIGTERM, how long members get to complete the closing handshake.
     public var shutdownGraceSeconds: Double
     /// Upgrade paths and what each does.

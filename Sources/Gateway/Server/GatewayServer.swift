@@ -19,7 +19,7 @@ public final class GatewayServer: Sendable {
     public static func start(configuration: GatewayConfiguration, logger: Logger = Logger(label: "passerelle"),
                              threads: Int = System.coreCount, observer: ConnectionObserver? = nil) throws -> GatewayServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
-        let services = GatewayServices(registry: ConnectionRegistry(limit: configuration.maxConnections),
+        let services = GatewayServices(registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
                                        room: RoomHub(loop: group.next(), logger: logger), observer: observer)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)

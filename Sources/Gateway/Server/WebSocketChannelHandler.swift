@@ -52,13 +52,15 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         statistics.peer = context.remoteAddress?.description ?? "?"
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let admitted = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop) { code, reason in
+        let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: context.remoteAddress?.ipAddress) { code, reason in
             handler.value.closeSession(code: code, reason: reason)
         })
-        guard admitted else {
-            statistics.failure = .serverFull(limit: configuration.maxConnections)
-            logger.warning("connection refused: server full", metadata: ["limit": "\(configuration.maxConnections)"])
-            writeAndClose(HTTPResponseWriter.response(status: 503, headers: [("Retry-After", "5")], body: "server full\n"))
+        guard admission == .admitted else {
+            let refusal: WebSocketError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
+                                                                   : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
+            statistics.failure = refusal
+            logger.warning("connection refused", metadata: ["peer": "\(statistics.peer)", "reason": "\(refusal.reason)"])
+            writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n"))
             return
         }
         if let directory = configuration.recordDirectory {
@@ -335,7 +337,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         recorder?.record(.s2c, bytes)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
-            channel.close(promise: nil)
+            // RFC 9112 §9.6: close in stages. Send FIN, keep reading (input is ignored once closed)
+            // until the peer closes or 2 s pass: closing with unread input sends a RST, which can
+            // destroy the answer (a 503, a close frame) before the peer has read it.
+            channel.close(mode: .output).whenComplete { result in
+                if case .failure = result { channel.close(promise: nil); return }
+                channel.eventLoop.scheduleTask(in: .milliseconds(2000)) { channel.close(promise: nil) }
+            }
         }
         finish()
     }

@@ -16,6 +16,8 @@ public enum WebSocketError: Error, Hashable, Sendable {
     case subprotocolRequired
     case handshakeTimeout
     case serverFull(limit: Int)
+    /// One source address holds as many connections as it may (RFC 6585 §4: 429).
+    case tooManyFromAddress(limit: Int)
 
     // MARK: Opening handshake, client side (the connection is failed, RFC 6455 §4.1)
     case unexpectedStatus(Int)
@@ -77,6 +79,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .originRejected: return .httpStatus(403)
         case .handshakeTimeout: return .httpStatus(408)
         case .serverFull: return .httpStatus(503)
+        case .tooManyFromAddress: return .httpStatus(429)
         // RFC 6455 §7.4.1: 1008 for "a message that violates its policy"; a member that does not
         // read its messages is outside the room's policy.
         case .slowConsumer: return .closeCode(.policyViolation)
@@ -125,7 +128,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .unsupportedVersion: return "RFC 6455 §4.4"
         case .originRejected: return "RFC 6455 §10.2"
         case .subprotocolRequired: return "RFC 6455 §4.2.2"
-        case .handshakeTimeout, .serverFull, .slowConsumer: return "Passerelle limit"
+        case .handshakeTimeout, .serverFull, .tooManyFromAddress, .slowConsumer: return "Passerelle limit"
         case .unexpectedStatus, .malformedResponse, .invalidAcceptKey, .unexpectedExtension, .unexpectedSubprotocol: return "RFC 6455 §4.1"
         case .invalidHixieAnswer: return "draft-hixie-76 §4.1"
         case .reservedBitsSet: return "RFC 6455 §5.2"
@@ -167,6 +170,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .subprotocolRequired: text = "no offered subprotocol is supported"
         case .handshakeTimeout: text = "handshake not completed in time"
         case .serverFull(let limit): text = "server full (\(limit) connections)"
+        case .tooManyFromAddress(let limit): text = "too many connections from this address (limit \(limit))"
         case .slowConsumer(let queued, let limit): text = "slow consumer: \(queued) bytes queued, limit \(limit)"
         case .unexpectedStatus(let status): text = "server answered HTTP \(status)"
         case .malformedResponse(let why): text = "malformed response: \(why)"
