@@ -58,9 +58,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Load generation and measurement for `passerelle bench` (SwiftNIO client, /proc figures).
+        .target(
+            name: "Bench",
+            dependencies: [
+                "WebSocketCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "passerelle",
             dependencies: [
+                "Bench",
                 "Gateway",
                 "Capture",
                 "Conformance",

@@ -464,7 +464,14 @@ private struct Execution {
     private mutating func write(_ bytes: [UInt8], chop: Int?) throws {
         guard !bytes.isEmpty else { return }
         note("out", bytes)
-        try socket?.write(bytes, chop: chop)
+        do {
+            try socket?.write(bytes, chop: chop)
+        } catch {
+            // The peer stopped reading: it may have failed the connection part-way through a large
+            // frame (a size limit, §10.4). What it said before closing is judged by the next
+            // expectation, not lost to this write's error.
+            note("note", Array("write stopped: the peer closed the connection".utf8))
+        }
     }
 
     private mutating func note(_ direction: String, _ bytes: [UInt8]) {

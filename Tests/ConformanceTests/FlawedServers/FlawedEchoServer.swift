@@ -89,7 +89,7 @@ private struct FlawedEchoSession {
                 }
             }
             write(outbound)
-            if output.closeTransport { return }
+            if output.closeTransport { return lingeringClose() }
         }
     }
 
@@ -135,16 +135,29 @@ private struct FlawedEchoSession {
         return response
     }
 
+    /// 4 MiB, not the core's 16: the 64 MiB deflate bomb is refused after 4 MiB of inflation, fast
+    /// enough for the case's timeout while seven servers run the suite at once on a busy CI machine.
+    private static let limits = ConnectionLimits(maxFrameSize: 4 << 20, maxMessageSize: 4 << 20)
+
     private func makeConnection(_ accepted: AcceptedHandshake) -> any WebSocketConnection {
         guard var agreement = accepted.deflate?.agreement,
               flaw == .ignoresServerNoContextTakeover || flaw == .assumesClientNoContextTakeover else {
-            return accepted.makeConnection()
+            return accepted.makeConnection(limits: Self.limits)
         }
         // The answer already went out as negotiated; the connection is built from another agreement.
         if flaw == .ignoresServerNoContextTakeover { agreement.serverNoContextTakeover = false }
         if flaw == .assumesClientNoContextTakeover { agreement.clientNoContextTakeover = true }
         let context = DeflateContext(agreement: agreement, role: .server, compressOutbound: accepted.deflate!.compressOutbound)
-        return RFC6455Connection(role: .server, version: accepted.version, deflate: context)
+        return RFC6455Connection(role: .server, version: accepted.version, deflate: context, limits: Self.limits)
+    }
+
+    /// RFC 9112 §9.6: FIN first, then read until the client closes (or 2 s), so that a client still
+    /// writing a large frame does not get a RST that destroys our close frame before it reads it.
+    private mutating func lingeringClose() {
+        shutdown(socket, Int32(SHUT_WR))
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        while recv(socket, &buffer, buffer.count, 0) > 0 {}
     }
 
     private func write(_ bytes: [UInt8]) {

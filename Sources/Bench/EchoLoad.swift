@@ -1,0 +1,153 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import WebSocketCore
+
+/// The echo scenario's load generator: `connections` WebSocket clients on one event loop (one
+/// core), each with one message in flight — send, wait for the echo, send again — for `seconds`.
+///
+/// Every frame is masked with a fresh key (RFC 6455 §5.3), drawn from a fast generator seeded from
+/// the system's: unpredictable to the server, cheap enough not to make the generator the bottleneck.
+public struct EchoLoad: Sendable {
+    public var host: String
+    public var port: Int
+    public var path: String
+    public var connections: Int
+    public var message: Message
+    public var deflate: Bool
+    public var version: ProtocolVersion
+    public var seconds: Double
+    public var warmupSeconds: Double
+
+    public init(host: String, port: Int, path: String, connections: Int, message: Message, deflate: Bool = false,
+                version: ProtocolVersion = .rfc6455, seconds: Double = 10, warmupSeconds: Double = 2) {
+        self.host = host; self.port = port; self.path = path; self.connections = connections
+        self.message = message; self.deflate = deflate; self.version = version
+        self.seconds = seconds; self.warmupSeconds = warmupSeconds
+    }
+
+    public struct Outcome {
+        public var messages: Int
+        public var seconds: Double
+        public var recorders: [LatencyRecorder]
+        public var failures: Int
+    }
+
+    /// Runs the load; blocking. Messages and latencies count only after the warm-up.
+    public func run() throws -> Outcome {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let recorder = LatencyRecorder()
+        let shared = EchoLoadState()
+        let bootstrap = ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EchoClientHandler(load: self, recorder: recorder, state: shared))
+                }
+            }
+        var channels: [Channel] = []
+        for _ in 0..<connections {
+            channels.append(try bootstrap.connect(host: host, port: port).wait())
+        }
+        // Warm-up, then the measured window: the counters are reset when it opens.
+        try loop.scheduleTask(in: .nanoseconds(Int64(warmupSeconds * 1e9))) { shared.startMeasuring(recorder) }.futureResult.wait()
+        let start = Date()
+        try loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { shared.measuring = false; shared.stopped = true }.futureResult.wait()
+        let elapsed = Date().timeIntervalSince(start)
+        let (messages, failures) = try loop.submit { (shared.messages, shared.failures) }.wait()
+        for channel in channels { try? channel.close().wait() }
+        return Outcome(messages: messages, seconds: elapsed, recorders: [recorder], failures: failures)
+    }
+}
+
+/// Counters shared by the connections of one event loop (touched only on that loop).
+final class EchoLoadState: @unchecked Sendable {
+    var measuring = false
+    var stopped = false
+    var messages = 0
+    var failures = 0
+
+    func startMeasuring(_ recorder: LatencyRecorder) {
+        messages = 0
+        recorder.reset()
+        measuring = true
+    }
+}
+
+/// One client connection of the load: handshake, then echo round trips.
+final class EchoClientHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let load: EchoLoad
+    private let recorder: LatencyRecorder
+    private let state: EchoLoadState
+    private var handshake: ClientHandshake
+    private var connection: (any WebSocketConnection)?
+    private var sentAt: UInt64 = 0
+    private var frame: [UInt8] = []
+
+    init(load: EchoLoad, recorder: LatencyRecorder, state: EchoLoadState) {
+        self.load = load
+        self.recorder = recorder
+        self.state = state
+        var random = SeededRandom(seed: UInt64.random(in: .min ... .max))
+        handshake = ClientHandshake(configuration: ClientHandshakeConfiguration(
+            version: load.version, host: "\(load.host):\(load.port)", target: load.path,
+            deflateOffers: load.deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), random: &random)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: handshake.request)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        guard var open = connection else {
+            switch handshake.receive(bytes) {
+            case .needMoreData: return
+            case .accepted(let accepted):
+                connection = accepted.makeConnection(random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
+                if !accepted.leftover.isEmpty { channelRead(context: context, data: NIOAny(context.channel.allocator.buffer(bytes: accepted.leftover))) }
+                sendNext(context)
+            default:
+                state.failures += 1
+                context.close(promise: nil)
+            }
+            return
+        }
+        let output = open.receive(bytes)
+        connection = open
+        if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
+        for event in output.events {
+            switch event {
+            case .message:
+                if state.measuring {
+                    state.messages += 1
+                    recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt)
+                }
+                sendNext(context)
+            case .failed, .closeReceived:
+                state.failures += 1
+            default:
+                break
+            }
+        }
+        context.flush()
+    }
+
+    private func sendNext(_ context: ChannelHandlerContext) {
+        guard !state.stopped, var open = connection, let bytes = try? open.send(load.message) else { return }
+        connection = open
+        sentAt = DispatchTime.now().uptimeNanoseconds
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        state.failures += 1
+        context.close(promise: nil)
+    }
+}

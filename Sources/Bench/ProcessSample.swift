@@ -1,0 +1,23 @@
+import Foundation
+
+/// CPU time and resident memory of a process, from /proc (Linux): what the bench reports for
+/// the server under test and for its own load generator.
+public struct ProcessSample: Sendable {
+    /// User + system CPU seconds so far (all threads).
+    public var cpuSeconds: Double
+    public var residentBytes: Int
+
+    /// nil when the process is gone or /proc is unreadable.
+    public static func of(_ pid: Int32) -> ProcessSample? {
+        let path = pid == 0 ? "self" : String(pid)
+        guard let stat = try? String(contentsOfFile: "/proc/\(path)/stat", encoding: .utf8),
+              let statm = try? String(contentsOfFile: "/proc/\(path)/statm", encoding: .utf8) else { return nil }
+        // Fields after the command name (which may contain spaces, so split after its ')').
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let pages = Int(statm.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        return ProcessSample(cpuSeconds: (user + system) / ticks, residentBytes: pages * Int(sysconf(Int32(_SC_PAGESIZE))))
+    }
+}

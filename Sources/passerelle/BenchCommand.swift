@@ -1,0 +1,114 @@
+import ArgumentParser
+import Bench
+import Foundation
+import WebSocketCore
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure a WebSocket server (Passerelle or any other): throughput, latency, CPU, memory.",
+        discussion: "scripts/bench runs the scenarios side by side against Passerelle, node ws and Python websockets, pinned to cores.",
+        subcommands: [Echo.self])
+
+    struct Echo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Echo round trips: N connections, one message in flight each, for a fixed time.")
+
+        @Argument(help: "The echo endpoint, ws://HOST:PORT/PATH.")
+        var url: String
+
+        @Option(help: "Concurrent connections.")
+        var connections: Int = 100
+
+        @Option(help: "Message size in bytes (a 2 KB JSON document with --json-payload).")
+        var size: Int = 20
+
+        @Flag(help: "Binary messages instead of text.")
+        var binary = false
+
+        @Flag(help: "A JSON chat document of --size bytes instead of repeated letters (compressible like real traffic).")
+        var jsonPayload = false
+
+        @Flag(help: "Offer permessage-deflate (as browsers do).")
+        var deflate = false
+
+        @Option(help: "Protocol version: rfc6455 or hixie-76.")
+        var version: String = "rfc6455"
+
+        @Option(help: "Measured seconds (after the warm-up).")
+        var duration: Double = 10
+
+        @Option(help: "Warm-up seconds, not measured.")
+        var warmup: Double = 2
+
+        @Option(help: "The server's pid, to report its CPU per message and its memory.")
+        var serverPid: Int32?
+
+        @Option(help: "A name for the target in the output.")
+        var target: String?
+
+        @Flag(help: "Print one JSON line instead of text.")
+        var json = false
+
+        func validate() throws {
+            guard connections > 0, size >= 0, duration > 0, warmup >= 0 else { throw ValidationError("--connections, --duration must be positive") }
+            guard ProtocolVersion(rawValue: version) != nil else { throw ValidationError("--version: rfc6455, hybi-08, hybi-07, hixie-76 or hixie-75") }
+        }
+
+        func run() throws {
+            guard url.hasPrefix("ws://") else { throw ValidationError("only ws:// URLs") }
+            let rest = url.dropFirst(5)
+            let authority = rest.prefix { $0 != "/" }
+            let path = rest.count > authority.count ? String(rest.dropFirst(authority.count)) : "/"
+            let parts = authority.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("\(url): expected ws://HOST:PORT/PATH") }
+            let payload = jsonPayload ? Self.chatDocument(size) : Array(repeating: UInt8(ascii: "a"), count: size)
+            let message: Message = binary ? .binary(payload) : .text(String(decoding: payload, as: UTF8.self))
+            let load = EchoLoad(host: String(parts[0]), port: port, path: path, connections: connections, message: message,
+                                deflate: deflate, version: ProtocolVersion(rawValue: version)!, seconds: duration, warmupSeconds: warmup)
+            let serverBefore = serverPid.flatMap(ProcessSample.of)
+            let selfBefore = ProcessSample.of(0)
+            var outcome: EchoLoad.Outcome
+            do {
+                outcome = try load.run()
+            } catch {
+                FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            // CPU is sampled around the whole run (warm-up included) and scaled to the measured window.
+            let serverAfter = serverPid.flatMap(ProcessSample.of)
+            let selfAfter = ProcessSample.of(0)
+            let total = duration + warmup
+            let share = outcome.seconds / total
+            let generatorCPU = ((selfAfter?.cpuSeconds ?? 0) - (selfBefore?.cpuSeconds ?? 0)) * share
+            let messages = max(outcome.messages, 1)
+            let percentiles = LatencyRecorder.percentiles(outcome.recorders, [50, 99, 99.9])
+            var name = scenarioName
+            if deflate { name += "+deflate" }
+            let result = BenchResult(
+                scenario: name, target: target ?? url, connections: connections, messageBytes: payload.count,
+                seconds: outcome.seconds, messages: outcome.messages, messagesPerSecond: Double(outcome.messages) / outcome.seconds,
+                p50Micros: percentiles[0], p99Micros: percentiles[1], p999Micros: percentiles[2],
+                serverCPUMicrosPerMessage: serverBefore.flatMap { before in serverAfter.map { ($0.cpuSeconds - before.cpuSeconds) * share * 1e6 / Double(messages) } },
+                generatorCPUMicrosPerMessage: generatorCPU * 1e6 / Double(messages),
+                generatorCoreShare: generatorCPU / outcome.seconds, generatorBound: generatorCPU / outcome.seconds > 0.9,
+                serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures)
+            print(json ? result.json : result.text)
+            if outcome.messages == 0 { throw ExitCode(1) }
+        }
+
+        private var scenarioName: String {
+            "echo-\(version == "rfc6455" ? "" : version + "-")\(binary ? "binary" : "text")-\(size)B-\(connections)c"
+        }
+
+        /// A chat line as the room's clients send it, padded to `size` bytes.
+        static func chatDocument(_ size: Int) -> [UInt8] {
+            var text = #"{"action":"ctrl/chat/out","msg":"{\"from\":\"bench\",\"message\":\""#
+            let words = ["bonjour", "le", "salon", "passerelle", "tele", "message", "ws", "hixie"]
+            var i = 0
+            while text.utf8.count < size - 5 { text += words[i % words.count] + " "; i += 1 }
+            text += #"\"}"}"#
+            return Array(text.utf8.prefix(max(size, 0)))
+        }
+    }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Reads the JSON lines of scripts/bench, prints medians per scenario and target with the ratio
+to node ws, writes a summary JSON and an SVG bar chart.
+
+  summarize.py RESULTS.jsonl SUMMARY.json CHART.svg
+"""
+import json, statistics, sys
+from collections import defaultdict, OrderedDict
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip().startswith("{")]
+runs = defaultdict(list)
+order = OrderedDict()
+for row in rows:
+    runs[(row["scenario"], row["target"])].append(row)
+    order.setdefault(row["scenario"], None)
+targets = list(OrderedDict((row["target"], None) for row in rows))
+
+
+def median(key, items):
+    values = [item[key] for item in items if item.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+summary = []
+print(f"{'scenario':34} {'target':18} {'msgs/s':>10} {'vs node':>8} {'p50 µs':>8} {'p99 µs':>8} {'p99.9 µs':>9} {'srv µs/msg':>10} {'gen core':>8}")
+for scenario in order:
+    node = runs.get((scenario, "node-ws"))
+    node_rate = median("messagesPerSecond", node) if node else None
+    for target in targets:
+        items = runs.get((scenario, target))
+        if not items:
+            continue
+        rate = median("messagesPerSecond", items)
+        entry = {"scenario": scenario, "target": target, "runs": len(items), "messagesPerSecond": rate,
+                 "p50Micros": median("p50Micros", items), "p99Micros": median("p99Micros", items),
+                 "p999Micros": median("p999Micros", items), "serverCPUMicrosPerMessage": median("serverCPUMicrosPerMessage", items),
+                 "generatorCoreShare": median("generatorCoreShare", items), "generatorBound": any(i["generatorBound"] for i in items),
+                 "ratioToNode": rate / node_rate if node_rate else None}
+        summary.append(entry)
+        ratio = f"{entry['ratioToNode']:.2f}x" if entry["ratioToNode"] else "-"
+        cpu = f"{entry['serverCPUMicrosPerMessage']:.1f}" if entry["serverCPUMicrosPerMessage"] is not None else "-"
+        bound = " (generator-bound)" if entry["generatorBound"] else ""
+        print(f"{scenario:34} {target:18} {rate:10.0f} {ratio:>8} {entry['p50Micros']:8.0f} {entry['p99Micros']:8.0f} {entry['p999Micros']:9.0f} {cpu:>10} {entry['generatorCoreShare']*100:7.0f}%{bound}")
+json.dump(summary, open(sys.argv[2], "w"), indent=2)
+
+# SVG: one group of bars per scenario, one bar per target, msgs/s on a shared scale.
+colors = {"passerelle": "#2f7d4f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227"}
+scenarios = list(order)
+width, bar, gap, left, top = 900, 22, 18, 250, 40
+height = top + len(scenarios) * (len(targets) * bar + gap) + 40
+peak = max((e["messagesPerSecond"] or 0) for e in summary) or 1
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+       f'<text x="{left}" y="20" font-size="14" font-weight="bold">Echo messages per second (median of interleaved runs; server on one core, generator on the other)</text>']
+y = top
+for scenario in scenarios:
+    svg.append(f'<text x="{left - 8}" y="{y + len(targets) * bar / 2 + 4}" text-anchor="end">{scenario}</text>')
+    for target in targets:
+        entry = next((e for e in summary if e["scenario"] == scenario and e["target"] == target), None)
+        if entry:
+            w = (width - left - 120) * (entry["messagesPerSecond"] or 0) / peak
+            svg.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 4}" fill="{colors.get(target, "#888")}"/>')
+            svg.append(f'<text x="{left + w + 6:.1f}" y="{y + bar - 8}">{target} {entry["messagesPerSecond"]:.0f}</text>')
+        y += bar
+    y += gap
+svg.append("</svg>")
+open(sys.argv[3], "w").write("\n".join(svg) + "\n")
