@@ -34,44 +34,43 @@ public final class Inflater {
     }
 
     /// Inflates `input`, appending to `output`; throws once `output` would exceed `limit` bytes.
+    ///
+    /// zlib writes into a 16 KiB scratch on the stack, and only what it produced is appended: no
+    /// zero-filled growth of `output` per call, and no buffer held per connection while idle.
     public func inflate(_ input: some Collection<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         let bytes = Array(input)
         if bytes.isEmpty { return }
         var failure: WebSocketError?
-        bytes.withUnsafeBufferPointer { inputBuffer in
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
-            stream.pointee.avail_in = UInt32(inputBuffer.count)
-            defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
-            while true {
-                let room = limit - output.count + 1
-                guard room > 0 else { failure = .messageTooLarge(limit: limit); return }
-                let chunkSize = min(room, 64 * 1024)
-                let before = output.count
-                output.append(contentsOf: repeatElement(0, count: chunkSize))
-                var code: Int32 = Z_OK
-                var produced = 0
-                output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.pointee.next_out = outBuffer.baseAddress! + before
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 * 1024) { scratch in
+            bytes.withUnsafeBufferPointer { inputBuffer in
+                stream.pointee.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
+                stream.pointee.avail_in = UInt32(inputBuffer.count)
+                defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
+                while true {
+                    let room = limit - output.count + 1
+                    guard room > 0 else { failure = .messageTooLarge(limit: limit); return }
+                    let chunkSize = min(room, scratch.count)
+                    stream.pointee.next_out = scratch.baseAddress
                     stream.pointee.avail_out = UInt32(chunkSize)
-                    code = CZlib.inflate(stream, Z_SYNC_FLUSH)
-                    produced = chunkSize - Int(stream.pointee.avail_out)
-                }
-                output.removeLast(chunkSize - produced)
-                if output.count > limit { failure = .messageTooLarge(limit: limit); return }
-                switch code {
-                case Z_OK:
-                    if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return }
-                case Z_BUF_ERROR:
-                    return   // no progress possible: input consumed
-                case Z_STREAM_END:
-                    // A block with BFINAL set ended the deflate stream; a later message starts a
-                    // new one (RFC 7692 §7.2.3.3 allows BFINAL, the receiver must cope).
-                    inflateReset(stream)
-                    if stream.pointee.avail_in == 0 { return }
-                default:
-                    let message = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(code)"
-                    failure = .inflateFailed(message)
-                    return
+                    let code = CZlib.inflate(stream, Z_SYNC_FLUSH)
+                    let produced = chunkSize - Int(stream.pointee.avail_out)
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<produced]))
+                    if output.count > limit { failure = .messageTooLarge(limit: limit); return }
+                    switch code {
+                    case Z_OK:
+                        if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return }
+                    case Z_BUF_ERROR:
+                        return   // no progress possible: input consumed
+                    case Z_STREAM_END:
+                        // A block with BFINAL set ended the deflate stream; a later message starts a
+                        // new one (RFC 7692 §7.2.3.3 allows BFINAL, the receiver must cope).
+                        inflateReset(stream)
+                        if stream.pointee.avail_in == 0 { return }
+                    default:
+                        let message = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(code)"
+                        failure = .inflateFailed(message)
+                        return
+                    }
                 }
             }
         }
