@@ -61,6 +61,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Never negotiate permessage-deflate.")
     var noDeflate = false
 
+    @Flag(help: "Log the body of every received message (first 200 bytes). Off: logs never contain what members say.")
+    var logPayloads = false
+
     @Flag(help: "Refuse hixie-75/76 (426 naming 13, 8, 7): no unmasked legacy framing on this port (see SECURITY.md).")
     var noLegacy = false
 
@@ -113,6 +116,7 @@ struct Serve: ParsableCommand {
             hixieIdleTimeoutSeconds: hixieIdleTimeout, closeTimeoutSeconds: closeTimeout, maxQueuedBytesPerMember: maxQueuedBytes,
             maxConnections: maxConnections)
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        configuration.logPayloads = logPayloads
         configuration.recordDirectory = record
         let server: GatewayServer
         do {

@@ -62,6 +62,20 @@ import WebSocketCore
         print("slow consumer: closed after its queue passed 1 MiB; gateway RSS growth \(growth >> 10) KiB; worst delay for others \(Int(worstDelay * 1000)) ms")
     }
 
+    /// Logs never carry what members say, unless `--log-payloads` is given.
+    @Test(arguments: [false, true])
+    func messageBodiesAreLoggedOnlyWhenAsked(_ logPayloads: Bool) throws {
+        let port = 20000 + Int.random(in: 0..<20000)
+        let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "debug"] + (logPayloads ? ["--log-payloads"] : []))
+        var (client, connection, _) = try Self.member(port: port)
+        try client.send(connection.send(.text(RoomPeerTests.tutorialFrame("secret-agent", "the password is swordfish"))))
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(server.process.processIdentifier, SIGTERM)
+        let result = server.finish(timeout: 10)
+        #expect(result.stderr.contains("connection closed"), "\(result)")
+        #expect(result.stderr.contains("swordfish") == logPayloads, "\(result)")
+    }
+
     /// SIGTERM: every member gets its closing handshake (1001, or 0xFF 0x00 for hixie-76), then
     /// the process exits 0.
     @Test func sigtermClosesEveryMemberAndExitsZero() throws {

@@ -36,6 +36,9 @@ public struct GatewayConfiguration: Sendable {
     /// (readable by tshark and `passerelle decode`), so a misbehaving device can be captured
     /// without tcpdump.
     public var recordDirectory: String?
+    /// Log every received message's body (first 200 bytes). Off by default: logs carry ids,
+    /// addresses, versions, codes and counts, never what members said.
+    public var logPayloads = false
 
     /// What a WebSocket path leads to.
     public enum Endpoint: String, Sendable {

@@ -169,6 +169,11 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             switch event {
             case .message(let message):
                 statistics.messagesIn += 1
+                if configuration.logPayloads {
+                    let body = message.bytes.prefix(200)
+                    logger.info("message", metadata: ["id": "\(id)", "bytes": "\(message.bytes.count)",
+                                                      "body": "\(String(decoding: body, as: UTF8.self))"])
+                }
                 switch endpoint {
                 case .echo: replies += encode(message)
                 case .room: services.room.receive(message, from: id)
