@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(
             name: "PeerTests",
             dependencies: [
+                "Bench",
                 "Gateway",
                 "Capture",
                 "Conformance",

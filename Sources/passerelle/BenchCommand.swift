@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure a WebSocket server (Passerelle or any other): throughput, latency, CPU, memory.",
         discussion: "scripts/bench runs the scenarios side by side against Passerelle, node ws and Python websockets, pinned to cores.",
-        subcommands: [Echo.self])
+        subcommands: [Echo.self, Soak.self])
 
     struct Echo: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -109,6 +109,56 @@ struct BenchCommand: ParsableCommand {
             while text.utf8.count < size - 5 { text += words[i % words.count] + " "; i += 1 }
             text += #"\"}"}"#
             return Array(text.utf8.prefix(max(size, 0)))
+        }
+    }
+
+    struct Soak: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "No-loss soak of a room: members of every framing send numbered lines while others leave and return.",
+            discussion: "Exit status 1 when a staying member lost, duplicated or reordered a line, or was disconnected untold.")
+
+        @Argument(help: "The room, ws://HOST:PORT/PATH (Passerelle: /chat).")
+        var url: String
+
+        @Option(help: "Members that stay the whole run (checked); RFC 6455, RFC 6455 + deflate and hixie-76 in turn.")
+        var stayers: Int = 150
+
+        @Option(help: "Members that leave (closing handshake) and come back.")
+        var churners: Int = 50
+
+        @Option(help: "Lines per second per member.")
+        var rate: Double = 1
+
+        @Option(help: "Seconds of speaking.")
+        var duration: Double = 300
+
+        @Option(help: "The server's pid, to report its memory before and after.")
+        var serverPid: Int32?
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        func run() throws {
+            let rest = url.dropFirst(url.hasPrefix("ws://") ? 5 : 0)
+            let authority = rest.prefix { $0 != "/" }
+            let path = rest.count > authority.count ? String(rest.dropFirst(authority.count)) : "/chat"
+            let parts = authority.split(separator: ":")
+            guard url.hasPrefix("ws://"), parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("\(url): expected ws://HOST:PORT/PATH") }
+            let before = serverPid.flatMap(ProcessSample.of)
+            let report = try SoakLoad(host: String(parts[0]), port: port, path: path, stayers: stayers, churners: churners,
+                                      messagesPerSecondPerMember: rate, seconds: duration).run()
+            let after = serverPid.flatMap(ProcessSample.of)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print("soak: \(stayers + churners) members (\(churners) churning, \(report.reconnects) reconnects), \(Int(duration)) s, \(report.sent) lines sent; "
+                      + "\(report.delivered)/\(report.expectedDeliveries) delivered to staying members; lost \(report.lost), duplicated \(report.duplicated), "
+                      + "order mismatches \(report.orderMismatches), untold disconnects \(report.untoldDisconnects), failures \(report.failures)"
+                      + (before.flatMap { b in after.map { ", server RSS \(b.residentBytes >> 10) → \($0.residentBytes >> 10) KiB" } } ?? ""))
+            }
+            if !report.ok { throw ExitCode(1) }
         }
     }
 }
