@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bench
+import Conformance
 import Foundation
 import WebSocketCore
 
@@ -56,15 +57,11 @@ struct BenchCommand: ParsableCommand {
         }
 
         func run() throws {
-            guard url.hasPrefix("ws://") else { throw ValidationError("only ws:// URLs") }
-            let rest = url.dropFirst(5)
-            let authority = rest.prefix { $0 != "/" }
-            let path = rest.count > authority.count ? String(rest.dropFirst(authority.count)) : "/"
-            let parts = authority.split(separator: ":")
-            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("\(url): expected ws://HOST:PORT/PATH") }
+            let endpoint: CaseRunner.Target
+            do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             let payload = jsonPayload ? Self.chatDocument(size) : Array(repeating: UInt8(ascii: "a"), count: size)
             let message: Message = binary ? .binary(payload) : .text(String(decoding: payload, as: UTF8.self))
-            let load = EchoLoad(host: String(parts[0]), port: port, path: path, connections: connections, message: message,
+            let load = EchoLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections, message: message,
                                 deflate: deflate, version: ProtocolVersion(rawValue: version)!, seconds: duration, warmupSeconds: warmup)
             let serverBefore = serverPid.flatMap(ProcessSample.of)
             let selfBefore = ProcessSample.of(0)
@@ -139,13 +136,10 @@ struct BenchCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let rest = url.dropFirst(url.hasPrefix("ws://") ? 5 : 0)
-            let authority = rest.prefix { $0 != "/" }
-            let path = rest.count > authority.count ? String(rest.dropFirst(authority.count)) : "/chat"
-            let parts = authority.split(separator: ":")
-            guard url.hasPrefix("ws://"), parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("\(url): expected ws://HOST:PORT/PATH") }
+            let endpoint: CaseRunner.Target
+            do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             let before = serverPid.flatMap(ProcessSample.of)
-            let report = try SoakLoad(host: String(parts[0]), port: port, path: path, stayers: stayers, churners: churners,
+            let report = try SoakLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, stayers: stayers, churners: churners,
                                       messagesPerSecondPerMember: rate, seconds: duration).run()
             let after = serverPid.flatMap(ProcessSample.of)
             if json {
