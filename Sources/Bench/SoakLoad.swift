@@ -87,7 +87,15 @@ public struct SoakLoad: Sendable {
             }
         }
         try loop.submit { book.speaking = false }.wait()
-        Thread.sleep(forTimeInterval: 2)  // drain: every line in flight arrives
+        // Drain: wait until every staying member holds as many lines as were sent (or 15 s pass —
+        // then what is missing is lost), not a fixed pause that a busy machine could outrun.
+        let drained = Date().addingTimeInterval(15)
+        while Date() < drained {
+            let (sent, held) = try loop.submit { (book.sent.count, book.received.values.reduce(0) { $0 + $1.count }) }.wait()
+            if held >= sent * stayers { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Thread.sleep(forTimeInterval: 0.3)  // and a moment for any duplicate to show up
         let report = try loop.submit { book.report(stayers: stayerChannels.count, seconds: self.seconds, reconnects: reconnects) }.wait()
         for channel in stayerChannels + churnerChannels.compactMap({ $0 }) { try? channel.close().wait() }
         return report
