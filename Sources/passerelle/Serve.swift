@@ -52,6 +52,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Open connections from one IP address; beyond, new ones from it get 429.")
     var maxConnectionsPerAddress: Int = GatewayConfiguration().maxConnectionsPerAddress
 
+    @Option(help: "Bytes queued for all members together; past it, a member over an equal share is closed (1008).")
+    var maxBufferedBytesTotal: Int = GatewayConfiguration().maxBufferedBytesTotal
+
     @Option(help: "Allowed Origin (repeatable); none = every origin, `null` included (the tutorial's file:// page).")
     var allowOrigin: [String] = []
 
@@ -78,7 +81,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
-        guard maxFrameSize > 0, maxMessageSize > 0, maxHeadBytes >= 256, maxHeaderCount > 0, maxQueuedBytes > 0, maxConnections > 0, maxConnectionsPerAddress > 0, threads > 0 else {
+        guard maxFrameSize > 0, maxMessageSize > 0, maxHeadBytes >= 256, maxHeaderCount > 0, maxQueuedBytes > 0, maxConnections > 0, maxConnectionsPerAddress > 0, maxBufferedBytesTotal > 0, threads > 0 else {
             throw ValidationError("limits must be positive (--max-head-bytes at least 256)")
         }
         guard handshakeTimeout > 0, closeTimeout > 0, pingInterval >= 0, idleTimeout >= 0, hixieIdleTimeout >= 0 else {
@@ -117,6 +120,7 @@ struct Serve: ParsableCommand {
             maxConnections: maxConnections)
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.logPayloads = logPayloads
+        configuration.maxBufferedBytesTotal = maxBufferedBytesTotal
         configuration.recordDirectory = record
         let server: GatewayServer
         do {

@@ -27,12 +27,14 @@ import WebSocketCore
         return (connected, accepted.makeConnection(random: SeededRandom(seed: 9)), accepted.leftover)
     }
 
-    /// A member that stops reading is closed once 1 MiB is queued for it: the server's memory
-    /// does not follow the flood, and the other members' lines keep arriving promptly. The gateway
-    /// is the real binary, so its memory is measured alone.
-    @Test func slowConsumerIsClosedWithoutHurtingOthers() throws {
+    /// A member that stops reading is closed once 1 MiB is queued for it — by the per-member limit,
+    /// or (second run) by the server-wide budget of 2 MiB with a per-member limit too large to
+    /// matter: the server's memory does not follow the flood, and the other members' lines keep
+    /// arriving promptly. The gateway is the real binary, so its memory is measured alone.
+    @Test(arguments: [["--max-queued-bytes", "1048576"], ["--max-queued-bytes", "67108864", "--max-buffered-bytes-total", "2097152"]])
+    func slowConsumerIsClosedWithoutHurtingOthers(_ limits: [String]) throws {
         let port = 20000 + Int.random(in: 0..<20000)
-        let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--max-queued-bytes", "1048576", "--log-level", "info"])
+        let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "info"] + limits)
         let (stuck, _, _) = try Self.member(port: port)
         stuck.shrinkReceiveBuffer()
         var (speaker, speakerConnection, _) = try Self.member(port: port)

@@ -28,6 +28,10 @@ public struct GatewayConfiguration: Sendable {
     /// Open TCP connections from one IP address; beyond, new ones from it get 429. Generous by
     /// default: a venue's kiosks or a household's TVs share one address behind NAT.
     public var maxConnectionsPerAddress: Int = 1_000
+    /// Bytes queued for all members together; past it, a member holding more than an equal share
+    /// is closed as a slow consumer (1008). Bounds many slow members that each stay under
+    /// `maxQueuedBytesPerMember`.
+    public var maxBufferedBytesTotal: Int = 256 << 20
     /// On SIGINT/SIGTERM, how long members get to complete the closing handshake.
     public var shutdownGraceSeconds: Double
     /// Upgrade paths and what each does.

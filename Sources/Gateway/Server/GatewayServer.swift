@@ -20,6 +20,7 @@ public final class GatewayServer: Sendable {
                              threads: Int = System.coreCount, observer: ConnectionObserver? = nil) throws -> GatewayServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let services = GatewayServices(registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
+                                       budget: BufferBudget(limit: configuration.maxBufferedBytesTotal),
                                        room: RoomHub(loop: group.next(), logger: logger), observer: observer)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)

@@ -228,15 +228,18 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         let bytes = encode(.text(text))
         guard !bytes.isEmpty else { return }
         guard queuedBytes + bytes.count <= configuration.maxQueuedBytesPerMember else {
-            slowConsumer()
+            slowConsumer(limit: configuration.maxQueuedBytesPerMember)
+            return
+        }
+        if services.budget.isOverdrawn(memberQueued: queuedBytes, adding: bytes.count, connections: services.registry.count) {
+            slowConsumer(limit: configuration.maxBufferedBytesTotal / max(services.registry.count, 1))
             return
         }
         write(bytes)
         scheduleFlush()
     }
 
-    private func slowConsumer() {
-        let limit = configuration.maxQueuedBytesPerMember
+    private func slowConsumer(limit: Int) {
         logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
         statistics.failure = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
         statistics.closeCode = .policyViolation
@@ -316,10 +319,15 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         statistics.bytesOut += bytes.count
         recorder?.record(.s2c, bytes)
         queuedBytes += bytes.count
+        services.budget.add(bytes.count)
         let promise = context.eventLoop.makePromise(of: Void.self)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let count = bytes.count
-        promise.futureResult.whenComplete { _ in handler.value.queuedBytes -= count }
+        let budget = services.budget
+        promise.futureResult.whenComplete { _ in
+            handler.value.queuedBytes -= count
+            budget.remove(count)
+        }
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: promise)
     }
 
