@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure a WebSocket server (Passerelle or any other): throughput, latency, CPU, memory.",
         discussion: "scripts/bench runs the scenarios side by side against Passerelle, node ws and Python websockets, pinned to cores.",
-        subcommands: [Echo.self, Soak.self])
+        subcommands: [Echo.self, Soak.self, Idle.self])
 
     struct Echo: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -153,6 +153,47 @@ struct BenchCommand: ParsableCommand {
                       + (before.flatMap { b in after.map { ", server RSS \(b.residentBytes >> 10) → \($0.residentBytes >> 10) KiB" } } ?? ""))
             }
             if !report.ok { throw ExitCode(1) }
+        }
+    }
+
+    struct Idle: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Idle memory: open N connections of mixed versions, then one message each; the server's RSS per connection.")
+
+        @Argument(help: "An echo endpoint, ws://HOST:PORT/PATH.")
+        var url: String
+
+        @Option(help: "Connections (RFC 6455, RFC 6455 + deflate, hixie-76 in turn).")
+        var connections: Int = 10_000
+
+        @Flag(help: "Every RFC 6455 connection offers permessage-deflate (half of all connections).")
+        var deflateEvery = false
+
+        @Option(help: "The server's pid (required: its memory is the figure).")
+        var serverPid: Int32
+
+        func run() throws {
+            let endpoint: CaseRunner.Target
+            do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
+            guard let base = ProcessSample.of(serverPid) else { throw ValidationError("no process \(serverPid)") }
+            let load = IdleLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections, deflateEvery: deflateEvery)
+            load.openAll()
+            Thread.sleep(forTimeInterval: 1)
+            let opened = load.counts
+            let idle = ProcessSample.of(serverPid)?.residentBytes ?? 0
+            load.oneMessageEach()
+            Thread.sleep(forTimeInterval: 1)
+            let after = load.counts
+            let used = ProcessSample.of(serverPid)?.residentBytes ?? 0
+            load.closeAll()
+            Thread.sleep(forTimeInterval: 2)
+            let closed = ProcessSample.of(serverPid)?.residentBytes ?? 0
+            let per = { (bytes: Int) in opened.open > 0 ? Double(bytes - base.residentBytes) / Double(opened.open) : 0 }
+            print(String(format: "idle: %d open, %d refused (HTTP), %d failed; server RSS %d KiB before, %d KiB idle (%.0f B per connection), "
+                         + "%d KiB after one message each (%d echoed; %.0f B per connection), %d KiB after all closed",
+                         opened.open, opened.refused, opened.failed, base.residentBytes >> 10, idle >> 10, per(idle),
+                         used >> 10, after.echoed, per(used), closed >> 10))
+            if opened.open == 0 { throw ExitCode(1) }
         }
     }
 }

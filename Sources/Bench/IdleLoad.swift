@@ -1,0 +1,126 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import WebSocketCore
+
+/// Idle memory: opens `connections` WebSocket connections of mixed versions (RFC 6455, RFC 6455 +
+/// permessage-deflate, hixie-76 in turn), holds them, then has each send one message and read
+/// its echo. The caller samples the server's memory between the phases.
+public final class IdleLoad: @unchecked Sendable {
+    public let host: String
+    public let port: Int
+    public let path: String
+    public let connections: Int
+    public let deflateEvery: Bool
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var channels: [Channel] = []
+    let state = IdleState()
+
+    /// `deflateEvery`: every RFC 6455 connection offers permessage-deflate (else one in two).
+    public init(host: String, port: Int, path: String, connections: Int, deflateEvery: Bool = false) {
+        self.host = host; self.port = port; self.path = path; self.connections = connections; self.deflateEvery = deflateEvery
+    }
+
+    deinit { try? group.syncShutdownGracefully() }
+
+    public struct Counts: Sendable { public var open: Int; public var refused: Int; public var echoed: Int; public var failed: Int }
+
+    public var counts: Counts {
+        (try? group.next().submit { Counts(open: self.state.open, refused: self.state.refused, echoed: self.state.echoed, failed: self.state.failed) }.wait())
+            ?? Counts(open: 0, refused: 0, echoed: 0, failed: 0)
+    }
+
+    /// Opens every connection and waits (up to `timeout`) until each is open or refused.
+    public func openAll(timeout: Double = 60) {
+        let kinds: [(ProtocolVersion, Bool)] = deflateEvery ? [(.rfc6455, true), (.hixie76, false)] : [(.rfc6455, false), (.rfc6455, true), (.hixie76, false)]
+        for i in 0..<connections {
+            let (version, deflate) = kinds[i % kinds.count]
+            let bootstrap = ClientBootstrap(group: group).channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleMember(load: self, version: version, deflate: deflate))
+                }
+            }
+            if let channel = try? bootstrap.connect(host: host, port: port).wait() { channels.append(channel) } else { state.failed += 1 }
+        }
+        wait(timeout) { $0.open + $0.refused + $0.failed >= self.connections }
+    }
+
+    /// Every open connection sends one 20-byte text and reads its echo.
+    public func oneMessageEach(timeout: Double = 60) {
+        let loop = group.next()
+        let expected = counts.open
+        _ = try? loop.submit {
+            for channel in self.channels { if let member = try? channel.pipeline.syncOperations.handler(type: IdleMember.self) { member.speak() } }
+        }.wait()
+        wait(timeout) { $0.echoed >= expected }
+    }
+
+    public func closeAll() {
+        for channel in channels { _ = channel.close() }
+        Thread.sleep(forTimeInterval: 1)
+    }
+
+    private func wait(_ timeout: Double, until done: (Counts) -> Bool) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, !done(counts) { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+final class IdleState: @unchecked Sendable {
+    var open = 0, refused = 0, echoed = 0, failed = 0
+}
+
+final class IdleMember: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let state: IdleState
+    private var handshake: ClientHandshake
+    private var connection: (any WebSocketConnection)?
+    private var context: ChannelHandlerContext?
+
+    init(load: IdleLoad, version: ProtocolVersion, deflate: Bool) {
+        state = load.state
+        var random = SeededRandom(seed: UInt64.random(in: .min ... .max))
+        handshake = ClientHandshake(configuration: ClientHandshakeConfiguration(
+            version: version, host: "\(load.host):\(load.port)", target: load.path,
+            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), random: &random)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: handshake.request)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        if connection == nil {
+            switch handshake.receive(bytes) {
+            case .needMoreData: return
+            case .accepted(let accepted):
+                connection = accepted.makeConnection(random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
+                state.open += 1
+                bytes = accepted.leftover
+            case .rejected(_, let head):
+                if head != nil { state.refused += 1 } else { state.failed += 1 }
+                context.close(promise: nil)
+                return
+            }
+        }
+        guard var open = connection, !bytes.isEmpty else { return }
+        let output = open.receive(bytes)
+        connection = open
+        for event in output.events { if case .message = event { state.echoed += 1 } }
+    }
+
+    func speak() {
+        guard let context, var open = connection, let bytes = try? open.send(.text("idle connection says hi")) else { return }
+        connection = open
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
