@@ -84,66 +84,53 @@ final class EchoClientHandler: ChannelInboundHandler, @unchecked Sendable {
     private let load: EchoLoad
     private let recorder: LatencyRecorder
     private let state: EchoLoadState
-    private var handshake: ClientHandshake
-    private var connection: (any WebSocketConnection)?
+    private var client: BenchClient
     private var sentAt: UInt64 = 0
-    private var frame: [UInt8] = []
 
     init(load: EchoLoad, recorder: LatencyRecorder, state: EchoLoadState) {
         self.load = load
         self.recorder = recorder
         self.state = state
-        var random = SeededRandom(seed: UInt64.random(in: .min ... .max))
-        handshake = ClientHandshake(configuration: ClientHandshakeConfiguration(
-            version: load.version, host: "\(load.host):\(load.port)", target: load.path,
-            deflateOffers: load.deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), random: &random)
+        client = BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: handshake.request)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        guard var open = connection else {
-            switch handshake.receive(bytes) {
-            case .needMoreData: return
-            case .accepted(let accepted):
-                connection = accepted.makeConnection(random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
-                if !accepted.leftover.isEmpty { channelRead(context: context, data: NIOAny(context.channel.allocator.buffer(bytes: accepted.leftover))) }
-                sendNext(context)
-            default:
-                state.failures += 1
-                context.close(promise: nil)
-            }
+        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
+        case .waiting:
             return
-        }
-        let output = open.receive(bytes)
-        connection = open
-        if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
-        for event in output.events {
-            switch event {
-            case .message:
-                if state.measuring {
-                    state.messages += 1
-                    recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt)
+        case .refused, .failed:
+            state.failures += 1
+            context.close(promise: nil)
+        case .output(let output, let opened):
+            if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
+            if opened { sendNext(context) }
+            for event in output.events {
+                switch event {
+                case .message:
+                    if state.measuring {
+                        state.messages += 1
+                        recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt)
+                    }
+                    sendNext(context)
+                case .failed, .closeReceived:
+                    state.failures += 1
+                default:
+                    break
                 }
-                sendNext(context)
-            case .failed, .closeReceived:
-                state.failures += 1
-            default:
-                break
             }
+            context.flush()
         }
-        context.flush()
     }
 
     private func sendNext(_ context: ChannelHandlerContext) {
-        guard !state.stopped, var open = connection, let bytes = try? open.send(load.message) else { return }
-        connection = open
+        guard !state.stopped, let bytes = client.send(load.message) else { return }
         sentAt = DispatchTime.now().uptimeNanoseconds
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -75,48 +75,38 @@ final class IdleMember: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = ByteBuffer
 
     private let state: IdleState
-    private var handshake: ClientHandshake
-    private var connection: (any WebSocketConnection)?
+    private var client: BenchClient
     private var context: ChannelHandlerContext?
 
     init(load: IdleLoad, version: ProtocolVersion, deflate: Bool) {
         state = load.state
-        var random = SeededRandom(seed: UInt64.random(in: .min ... .max))
-        handshake = ClientHandshake(configuration: ClientHandshakeConfiguration(
-            version: version, host: "\(load.host):\(load.port)", target: load.path,
-            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), random: &random)
+        client = BenchClient(host: load.host, port: load.port, path: load.path, version: version, deflate: deflate)
     }
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: handshake.request)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        if connection == nil {
-            switch handshake.receive(bytes) {
-            case .needMoreData: return
-            case .accepted(let accepted):
-                connection = accepted.makeConnection(random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
-                state.open += 1
-                bytes = accepted.leftover
-            case .rejected(_, let head):
-                if head != nil { state.refused += 1 } else { state.failed += 1 }
-                context.close(promise: nil)
-                return
-            }
+        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
+        case .waiting:
+            return
+        case .refused:
+            state.refused += 1
+            context.close(promise: nil)
+        case .failed:
+            state.failed += 1
+            context.close(promise: nil)
+        case .output(let output, let opened):
+            if opened { state.open += 1 }
+            for event in output.events { if case .message = event { state.echoed += 1 } }
         }
-        guard var open = connection, !bytes.isEmpty else { return }
-        let output = open.receive(bytes)
-        connection = open
-        for event in output.events { if case .message = event { state.echoed += 1 } }
     }
 
     func speak() {
-        guard let context, var open = connection, let bytes = try? open.send(.text("idle connection says hi")) else { return }
-        connection = open
+        guard let context, let bytes = client.send(.text("idle connection says hi")) else { return }
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 

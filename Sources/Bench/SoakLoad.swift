@@ -143,8 +143,7 @@ final class SoakMember: ChannelInboundHandler, @unchecked Sendable {
     let name: String
     private let load: SoakLoad
     private let book: SoakBook
-    private var handshake: ClientHandshake
-    private var connection: (any WebSocketConnection)?
+    private var client: BenchClient
     private var context: ChannelHandlerContext?
     private var sequence = 0
     private var timer: RepeatedTask?
@@ -155,76 +154,65 @@ final class SoakMember: ChannelInboundHandler, @unchecked Sendable {
         self.name = name
         self.load = load
         self.book = book
-        var random = SeededRandom(seed: UInt64.random(in: .min ... .max))
-        handshake = ClientHandshake(configuration: ClientHandshakeConfiguration(
-            version: version, host: "\(load.host):\(load.port)", target: load.path,
-            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), random: &random)
+        client = BenchClient(host: load.host, port: load.port, path: load.path, version: version, deflate: deflate)
     }
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: handshake.request)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        if connection == nil {
-            switch handshake.receive(bytes) {
-            case .needMoreData: return
-            case .accepted(let accepted):
-                connection = accepted.makeConnection(random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
-                bytes = accepted.leftover
+        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
+        case .waiting:
+            return
+        case .refused, .failed:
+            book.failures += 1
+            context.close(promise: nil)
+        case .output(let output, let opened):
+            if opened {
                 book.open += 1
                 let period = TimeAmount.nanoseconds(Int64(1e9 / max(load.messagesPerSecondPerMember, 0.1)))
                 timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64.random(in: 0...200)), delay: period) { [weak self] _ in
                     self?.speak()
                 }
-            default:
-                book.failures += 1
-                context.close(promise: nil)
-                return
             }
-        }
-        guard var open = connection, !bytes.isEmpty else { return }
-        let output = open.receive(bytes)
-        connection = open
-        if !output.outbound.isEmpty { context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
-        for event in output.events {
-            switch event {
-            case .message(let message):
-                guard name.hasPrefix("s"), case .text(let text) = message, let line = Self.line(text) else { continue }
-                book.received[name, default: []].append(line)
-            case .closeReceived:
-                closeReceived = true
-            case .failed:
-                book.failures += 1
-            default:
-                break
+            if !output.outbound.isEmpty { context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
+            for event in output.events {
+                switch event {
+                case .message(let message):
+                    guard name.hasPrefix("s"), case .text(let text) = message, let line = Self.line(text) else { continue }
+                    book.received[name, default: []].append(line)
+                case .closeReceived:
+                    closeReceived = true
+                case .failed:
+                    book.failures += 1
+                default:
+                    break
+                }
             }
         }
     }
 
     /// Sends the next numbered line, in the tutorial's exact JSON.
     private func speak() {
-        guard book.speaking, !closing, let context, var open = connection else { return }
+        guard book.speaking, !closing, let context else { return }
         sequence += 1
         let id = "\(name)#\(sequence)"
         let inner = #"{\"from\":\"\#(name)\",\"message\":\"\#(id)\"}"#
-        guard let bytes = try? open.send(.text(#"{"action":"ctrl/chat/out","msg":"\#(inner)"}"#)) else { return }
-        connection = open
+        guard let bytes = client.send(.text(#"{"action":"ctrl/chat/out","msg":"\#(inner)"}"#)) else { return }
         book.sent.append(id)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
     /// Leaves with the closing handshake: every line written before it must still reach the room.
     func leave() {
-        guard !closing, let context, var open = connection else { return }
+        guard !closing, let context, client.isOpen else { return }
         closing = true
         timer?.cancel()
-        if let output = try? open.close(code: .normalClosure, reason: "bye") {
-            connection = open
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
+        if let bytes = client.close() {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
         }
         book.open -= 1
     }
