@@ -96,7 +96,7 @@ struct DirectionDecoder {
                     connection: connection, time: time, direction: direction, framing: "rfc6455", opcode: Int(h.opcode.rawValue),
                     opcodeName: h.opcode.description, fin: h.fin, rsv: Int(h.rsvBits), masked: h.maskingKey != nil,
                     maskingKey: h.maskingKey.map { String(format8: $0) }, payloadLength: Int(clamping: h.payloadLength),
-                    wireLength: h.headerLength + Int(clamping: h.payloadLength))))
+                    wireLength: Int(clamping: h.payloadLength) > Int.max - h.headerLength ? Int.max : h.headerLength + Int(h.payloadLength))))
                 for rule in rules.violations(of: h) { records.append(violation(rule, time: time)) }
                 skippingFrame = h.opcode.isReserved
                 if skippingFrame { continue }
@@ -187,8 +187,10 @@ struct DirectionDecoder {
         var parser = FrameParser()
         guard case .header(let h)? = try? parser.next(&probe) else { return nil }
         guard rules.violations(of: h).isEmpty, !h.opcode.isReserved else { return nil }
-        let end = start + h.headerLength + Int(clamping: h.payloadLength)
-        return end <= bytes.count ? end : nil
+        // A corrupt length may be near 2^64: compare before adding (found by FuzzCapture).
+        let available = bytes.count - start - h.headerLength
+        guard available >= 0, h.payloadLength <= UInt64(available) else { return nil }
+        return start + h.headerLength + Int(h.payloadLength)
     }
 
     // MARK: hixie
