@@ -1,3 +1,4 @@
+import Bench
 import Foundation
 import Testing
 import Gateway
@@ -5,13 +6,6 @@ import WebSocketCore
 
 /// The gateway under load and on its way out: slow consumers, SIGTERM.
 @Suite(.serialized) struct GatewayLifecycleTests {
-    /// Resident memory of another process (the gateway binary), so that the other suites running
-    /// in this test process do not blur the figure.
-    static func residentBytes(of pid: Int32) -> Int {
-        let statm = (try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8)) ?? "0 0"
-        return (Int(statm.split(separator: " ")[1]) ?? 0) * 4096
-    }
-
     static var binary: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("passerelle")
     }
@@ -41,7 +35,7 @@ import WebSocketCore
         var (reader, readerConnection, readerLeftover) = try Self.member(port: port)
         Thread.sleep(forTimeInterval: 0.3)
 
-        let before = Self.residentBytes(of: server.process.processIdentifier)
+        let before = (ProcessSample.of(server.process.processIdentifier)?.residentBytes ?? 0)
         let line = String(repeating: "flood ", count: 8000)   // ~48 KB per line
         var worstDelay = 0.0
         let rounds = 300                                      // ~14 MB per member: more than the kernel's socket buffers
@@ -54,7 +48,7 @@ import WebSocketCore
             #expect(got.count == 1)
             _ = try? speaker.receiveAvailable(on: &speakerConnection)
         }
-        let growth = Self.residentBytes(of: server.process.processIdentifier) - before
+        let growth = (ProcessSample.of(server.process.processIdentifier)?.residentBytes ?? 0) - before
         kill(server.process.processIdentifier, SIGTERM)
         let result = server.finish(timeout: 10)
         #expect(result.stderr.contains("slow consumer"), "the stuck member was not closed as a slow consumer: \(result)")
