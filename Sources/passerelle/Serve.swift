@@ -55,6 +55,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Bytes queued for all members together; past it, a member over an equal share is closed (1008).")
     var maxBufferedBytesTotal: Int = GatewayConfiguration().maxBufferedBytesTotal
 
+    @Option(help: "PEM certificate chain: serve wss:// and https:// on the port (needs --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Oldest TLS version accepted: 1.0, 1.1, 1.2 or 1.3 (1.0 only for devices that need it; see SECURITY.md).")
+    var tlsMinVersion: String = TLSSettings.Version.tls12.rawValue
+
     @Option(help: "Allowed Origin (repeatable); none = every origin, `null` included (the tutorial's file:// page).")
     var allowOrigin: [String] = []
 
@@ -94,6 +103,10 @@ struct Serve: ParsableCommand {
             }
         }
         guard (9...15).contains(deflateWindowBits) else { throw ValidationError("--deflate-window-bits must be 9–15") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard TLSSettings.Version(rawValue: tlsMinVersion) != nil else {
+            throw ValidationError("--tls-min-version must be one of \(TLSSettings.Version.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
@@ -122,11 +135,15 @@ struct Serve: ParsableCommand {
         configuration.logPayloads = logPayloads
         configuration.maxBufferedBytesTotal = maxBufferedBytesTotal
         configuration.recordDirectory = record
+        if let tlsCert, let tlsKey {
+            configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey,
+                                            minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12)
+        }
         let server: GatewayServer
         do {
             server = try GatewayServer.start(configuration: configuration, logger: logger, threads: threads)
         } catch {
-            throw ValidationError("cannot listen on \(host):\(port): \(error)")
+            throw ValidationError("\(error)")
         }
         // SIGINT/SIGTERM: closing handshakes for everyone, then return from run() (exit 0). The
         // main thread waits for that, not for the listener (which closes first).
@@ -142,8 +159,9 @@ struct Serve: ParsableCommand {
             source.resume()
             return source
         }
-        logger.notice("listening", metadata: ["page": "http://\(host):\(server.port)/", "room": "ws://\(host):\(server.port)/serveur.php",
-                                              "echo": "ws://\(host):\(server.port)/echo"])
+        let (http, ws) = configuration.tls == nil ? ("http", "ws") : ("https", "wss")
+        logger.notice("listening", metadata: ["page": "\(http)://\(host):\(server.port)/", "room": "\(ws)://\(host):\(server.port)/serveur.php",
+                                              "echo": "\(ws)://\(host):\(server.port)/echo"])
         stopped.wait()
         withExtendedLifetime(signals) {}
     }

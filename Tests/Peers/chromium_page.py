@@ -22,13 +22,15 @@ async def main():
     parser.add_argument("--screenshot")
     parser.add_argument("--size", default="1000x700")
     parser.add_argument("--eval")
+    parser.add_argument("--insecure", action="store_true", help="accept a self-signed certificate (https:// tests)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
 
     profile = tempfile.mkdtemp(prefix="passerelle-chromium-")
     browser = subprocess.Popen(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-port=0",
-         f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
+         f"--user-data-dir={profile}", f"--window-size={width},{height}"]
+        + (["--ignore-certificate-errors"] if args.insecure else []) + ["about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         port_file = os.path.join(profile, "DevToolsActivePort")

@@ -7,10 +7,14 @@
 # With --wait-stdin it reads one line from stdin after the handshake before sending (so a test
 # can start every member of a room before anyone speaks).
 #
-# usage: hixie76_client.pl ws://HOST:PORT/PATH [--expect N] [--wait-stdin] MESSAGE...
+# wss:// runs the same over TLS (IO::Socket::SSL), trusting the CA file in $SSL_CERT_FILE, and
+# prints "location: URL" from the answer's Sec-WebSocket-Location.
+#
+# usage: hixie76_client.pl ws[s]://HOST:PORT/PATH [--expect N] [--wait-stdin] MESSAGE...
 use strict;
 use warnings;
 use IO::Socket::INET;
+use IO::Socket::SSL;
 use IO::Select;
 use Protocol::WebSocket::Handshake::Client;
 use Protocol::WebSocket::Frame;
@@ -24,9 +28,12 @@ if (@ARGV && $ARGV[0] eq '--wait-stdin') { shift @ARGV; $wait = 1; }
 my @messages = @ARGV;
 $expect //= scalar @messages;
 
-my ($host, $port) = $url =~ m{^ws://([^:/]+):(\d+)} or die "bad url $url\n";
-my $socket = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'tcp', Timeout => 5)
-    or die "connect: $!\n";
+my ($scheme, $host, $port) = $url =~ m{^(wss?)://([^:/]+):(\d+)} or die "bad url $url\n";
+my $socket = $scheme eq 'wss'
+    ? IO::Socket::SSL->new(PeerAddr => $host, PeerPort => $port, Timeout => 5, SSL_verify_mode => SSL_VERIFY_PEER,
+                           ($ENV{SSL_CERT_FILE} ? (SSL_ca_file => $ENV{SSL_CERT_FILE}) : ()))
+        || die "connect: $! $SSL_ERROR\n"
+    : IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'tcp', Timeout => 5) || die "connect: $!\n";
 binmode($socket);
 my $handshake = Protocol::WebSocket::Handshake::Client->new(url => $url, version => 'draft-ietf-hybi-00');
 syswrite($socket, $handshake->to_string);
@@ -34,7 +41,9 @@ syswrite($socket, $handshake->to_string);
 my $select = IO::Select->new($socket);
 sub read_some {
     my $data = '';
-    die "timeout\n" unless $select->can_read(10);
+    # TLS may already hold decrypted bytes that select() cannot see.
+    my $buffered = $socket->can('pending') && $socket->pending;
+    die "timeout\n" unless $buffered || $select->can_read(10);
     my $n = sysread($socket, $data, 65536);
     return defined $n && $n > 0 ? $data : undef;
 }
@@ -47,6 +56,7 @@ until ($handshake->is_done) {
 }
 $| = 1;
 print "handshake: ok\n";
+print "location: ", ($handshake->res->location // '-'), "\n";
 <STDIN> if $wait;
 
 my $frame = Protocol::WebSocket::Frame->new(version => 'draft-ietf-hybi-00');

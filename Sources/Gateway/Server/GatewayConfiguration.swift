@@ -43,6 +43,8 @@ public struct GatewayConfiguration: Sendable {
     /// Log every received message's body (first 200 bytes). Off by default: logs carry ids,
     /// addresses, versions, codes and counts, never what members said.
     public var logPayloads = false
+    /// When set, TLS on the port (`wss://`, `https://`); the handshake's `secure` follows it.
+    public var tls: TLSSettings?
 
     /// What a WebSocket path leads to.
     public enum Endpoint: String, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import WebSocketCore
 
 /// The listening gateway: one port for every protocol version, the chat page and the room.
@@ -16,8 +17,13 @@ public final class GatewayServer: Sendable {
     public var port: Int { channel.localAddress?.port ?? configuration.port }
 
     /// Binds and starts serving.
-    public static func start(configuration: GatewayConfiguration, logger: Logger = Logger(label: "passerelle"),
+    public static func start(configuration requested: GatewayConfiguration, logger: Logger = Logger(label: "passerelle"),
                              threads: Int = System.coreCount, observer: ConnectionObserver? = nil) throws -> GatewayServer {
+        let tlsContext = try requested.tls.map { settings throws(GatewayStartError) in try settings.makeContext() }
+        var adjusted = requested
+        // hixie-76's answer names the URL, scheme included (draft-hixie-76 §5.2: wss:// when secure).
+        if tlsContext != nil { adjusted.handshake.secure = true }
+        let configuration = adjusted
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let services = GatewayServices(registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
                                        budget: BufferBudget(limit: configuration.maxBufferedBytesTotal),
@@ -29,6 +35,9 @@ public final class GatewayServer: Sendable {
             .childChannelInitializer { channel in
                 let id = services.registry.makeID()
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         WebSocketChannelHandler(id: id, configuration: configuration, logger: logger, services: services))
                 }
@@ -38,7 +47,7 @@ public final class GatewayServer: Sendable {
             return GatewayServer(configuration: configuration, group: group, channel: channel, services: services, logger: logger)
         } catch {
             try? group.syncShutdownGracefully()
-            throw error
+            throw GatewayStartError.bind(host: configuration.host, port: configuration.port, underlying: "\(error)")
         }
     }
 

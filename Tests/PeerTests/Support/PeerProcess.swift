@@ -16,8 +16,9 @@ struct PeerProcess {
         .deletingLastPathComponent().appendingPathComponent("Peers")
 
     /// Runs a peer to completion, feeding it `stdin`.
-    static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 60) throws -> Result {
-        let running = try Running(executable, arguments)
+    static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 60,
+                    environment: [String: String] = [:]) throws -> Result {
+        let running = try Running(executable, arguments, environment: environment)
         if let stdin { running.write(stdin) }
         return running.finish(timeout: timeout)
     }
@@ -25,8 +26,9 @@ struct PeerProcess {
     static func script(_ name: String) -> String { scripts.appendingPathComponent(name).path }
 
     /// Starts a peer that keeps running; feed its stdin with `send`, collect with `finish`.
-    static func start(_ executable: String, _ arguments: [String], unblockSignals: Bool = false) throws -> Running {
-        try Running(executable, arguments, unblockSignals: unblockSignals)
+    static func start(_ executable: String, _ arguments: [String], unblockSignals: Bool = false,
+                      environment: [String: String] = [:]) throws -> Running {
+        try Running(executable, arguments, unblockSignals: unblockSignals, environment: environment)
     }
 
     final class Running {
@@ -38,8 +40,12 @@ struct PeerProcess {
         /// `unblockSignals`: children inherit the spawning thread's signal mask, and test threads
         /// block SIGINT/SIGTERM; a peer that must be stopped by a signal (dumpcap) is started
         /// through a tiny wrapper that clears the mask before exec.
-        init(_ executable: String, _ arguments: [String], unblockSignals: Bool = false) throws {
+        /// `environment` is added to the test's own (e.g. `SSL_CERT_FILE` for a TLS peer).
+        init(_ executable: String, _ arguments: [String], unblockSignals: Bool = false, environment: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             process.arguments = unblockSignals
                 ? ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])", executable] + arguments
                 : [executable] + arguments
