@@ -186,8 +186,16 @@ struct BenchCommand: ParsableCommand {
             let after = load.counts
             let used = ProcessSample.of(serverPid)?.residentBytes ?? 0
             load.closeAll()
-            Thread.sleep(forTimeInterval: 2)
-            let closed = ProcessSample.of(serverPid)?.residentBytes ?? 0
+            // The gateway returns freed heap on its own period (5 s by default): sample until the
+            // figure holds still over a period, at most 15 s.
+            var closed = ProcessSample.of(serverPid)?.residentBytes ?? 0
+            let settling = Date()
+            while Date().timeIntervalSince(settling) < 15 {
+                Thread.sleep(forTimeInterval: 6)
+                let now = ProcessSample.of(serverPid)?.residentBytes ?? 0
+                defer { closed = now }
+                if now >= closed { break }
+            }
             let per = { (bytes: Int) in opened.open > 0 ? Double(bytes - base.residentBytes) / Double(opened.open) : 0 }
             print(String(format: "idle: %d open, %d refused (HTTP), %d failed; server RSS %d KiB before, %d KiB idle (%.0f B per connection), "
                          + "%d KiB after one message each (%d echoed; %.0f B per connection), %d KiB after all closed",

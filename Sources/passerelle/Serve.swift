@@ -55,6 +55,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Bytes queued for all members together; past it, a member over an equal share is closed (1008).")
     var maxBufferedBytesTotal: Int = GatewayConfiguration().maxBufferedBytesTotal
 
+    @Option(help: "Seconds between checks that return freed heap to the system after many connections left (0 = never).")
+    var heapTrimInterval: Double = GatewayConfiguration().heapTrimIntervalSeconds
+
     @Option(help: "PEM certificate chain: serve wss:// and https:// on the port (needs --tls-key).")
     var tlsCert: String?
 
@@ -93,7 +96,7 @@ struct Serve: ParsableCommand {
         guard maxFrameSize > 0, maxMessageSize > 0, maxHeadBytes >= 256, maxHeaderCount > 0, maxQueuedBytes > 0, maxConnections > 0, maxConnectionsPerAddress > 0, maxBufferedBytesTotal > 0, threads > 0 else {
             throw ValidationError("limits must be positive (--max-head-bytes at least 256)")
         }
-        guard handshakeTimeout > 0, closeTimeout > 0, pingInterval >= 0, idleTimeout >= 0, hixieIdleTimeout >= 0 else {
+        guard handshakeTimeout > 0, closeTimeout > 0, pingInterval >= 0, heapTrimInterval >= 0, idleTimeout >= 0, hixieIdleTimeout >= 0 else {
             throw ValidationError("timeouts must be positive (0 disables --ping-interval and the idle timeouts)")
         }
         if let record {
@@ -135,6 +138,7 @@ struct Serve: ParsableCommand {
         configuration.logPayloads = logPayloads
         configuration.maxBufferedBytesTotal = maxBufferedBytesTotal
         configuration.recordDirectory = record
+        configuration.heapTrimIntervalSeconds = heapTrimInterval
         if let tlsCert, let tlsKey {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey,
                                             minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12)

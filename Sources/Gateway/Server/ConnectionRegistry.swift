@@ -17,6 +17,8 @@ final class ConnectionRegistry: Sendable {
     private struct State {
         var entries: [Int: Entry] = [:]
         var perAddress: [String: Int] = [:]
+        /// Most connections open at once since the last `takePeak()`.
+        var peak = 0
     }
 
     private let state = Mutex(State())
@@ -40,6 +42,7 @@ final class ConnectionRegistry: Sendable {
                 state.perAddress[address, default: 0] += 1
             }
             state.entries[id] = entry
+            state.peak = max(state.peak, state.entries.count)
             return .admitted
         }
     }
@@ -53,6 +56,15 @@ final class ConnectionRegistry: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// The peak since the previous call and the count now; the next period's peak starts at now.
+    func takePeak() -> (peak: Int, now: Int) {
+        state.withLock { state in
+            let figures = (peak: state.peak, now: state.entries.count)
+            state.peak = state.entries.count
+            return figures
+        }
+    }
 
     /// Asks every connection to close (each on its own event loop).
     func closeAll(code: CloseCode, reason: String) {

@@ -43,6 +43,9 @@ public struct GatewayConfiguration: Sendable {
     /// Log every received message's body (first 200 bytes). Off by default: logs carry ids,
     /// addresses, versions, codes and counts, never what members said.
     public var logPayloads = false
+    /// How often the gateway checks whether many connections have gone since the last check and,
+    /// if so, returns the freed heap to the system (`HeapTrimmer`; 0 = never).
+    public var heapTrimIntervalSeconds: Double = 5
     /// When set, TLS on the port (`wss://`, `https://`); the handshake's `secure` follows it.
     public var tls: TLSSettings?
 

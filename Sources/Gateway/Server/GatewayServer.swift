@@ -12,6 +12,7 @@ public final class GatewayServer: Sendable {
     private let channel: Channel
     private let services: GatewayServices
     private let logger: Logger
+    private let heapTrimming: RepeatedTask?
 
     /// The port actually bound (useful with port 0).
     public var port: Int { channel.localAddress?.port ?? configuration.port }
@@ -44,15 +45,33 @@ public final class GatewayServer: Sendable {
             }
         do {
             let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
-            return GatewayServer(configuration: configuration, group: group, channel: channel, services: services, logger: logger)
+            return GatewayServer(configuration: configuration, group: group, channel: channel, services: services, logger: logger,
+                                 heapTrimming: scheduleHeapTrimming(configuration, group: group, services: services, logger: logger))
         } catch {
             try? group.syncShutdownGracefully()
             throw GatewayStartError.bind(host: configuration.host, port: configuration.port, underlying: "\(error)")
         }
     }
 
+    /// Every period, returns freed heap to the system when many connections have gone (off the
+    /// event loops: a trim walks every arena under its lock).
+    private static func scheduleHeapTrimming(_ configuration: GatewayConfiguration, group: MultiThreadedEventLoopGroup,
+                                             services: GatewayServices, logger: Logger) -> RepeatedTask? {
+        guard configuration.heapTrimIntervalSeconds > 0 else { return nil }
+        let period = TimeAmount.milliseconds(Int64(configuration.heapTrimIntervalSeconds * 1000))
+        let trimmer = HeapTrimmer()
+        return group.next().scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+            let (peak, now) = services.registry.takePeak()
+            guard trimmer.shouldTrim(peak: peak, now: now) else { return }
+            DispatchQueue.global(qos: .utility).async {
+                if HeapTrimmer.trim() { logger.debug("heap trimmed", metadata: ["peak": "\(peak)", "connections": "\(now)"]) }
+            }
+        }
+    }
+
     private init(configuration: GatewayConfiguration, group: MultiThreadedEventLoopGroup, channel: Channel,
-                 services: GatewayServices, logger: Logger) {
+                 services: GatewayServices, logger: Logger, heapTrimming: RepeatedTask?) {
+        self.heapTrimming = heapTrimming
         self.configuration = configuration
         self.group = group
         self.channel = channel
@@ -67,6 +86,7 @@ public final class GatewayServer: Sendable {
     /// 0xFF 0x00 for hixie-76, TCP close for hixie-75), waits up to the grace period, then stops.
     public func shutdownGracefully() {
         logger.notice("shutting down", metadata: ["connections": "\(services.registry.count)"])
+        heapTrimming?.cancel()
         try? channel.close().wait()
         services.registry.closeAll(code: .goingAway, reason: "server shutting down")
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
@@ -75,6 +95,7 @@ public final class GatewayServer: Sendable {
     }
 
     public func shutdown() throws {
+        heapTrimming?.cancel()
         try? channel.close().wait()
         try group.syncShutdownGracefully()
     }

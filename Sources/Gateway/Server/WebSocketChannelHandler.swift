@@ -49,6 +49,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         self.context = context
     }
 
+    /// The context holds this handler, and this handler its context: break the cycle when the
+    /// pipeline is torn down, or every closed connection's state stays in memory (it did: ~6.5 KB
+    /// per connection, never freed, until GatewayMemoryTests).
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         statistics.peer = context.remoteAddress?.description ?? "?"
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
