@@ -162,6 +162,9 @@ final class SoakMember: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
     }
 
+    /// Breaks the handler ↔ context cycle once the channel is gone.
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
