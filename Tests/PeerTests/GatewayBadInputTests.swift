@@ -55,6 +55,47 @@ import WebSocketCore
         try Self.stillServes(gateway)
     }
 
+    /// Slowloris: a byte every 0.25 s is progress, but the deadline is for the whole handshake,
+    /// not between bytes — the trickle is answered 408 at the deadline.
+    @Test func tricklingHandshakeIsDroppedAtTheDeadline() throws {
+        let gateway = try Self.gateway()
+        let client = try LoopbackClient(port: gateway.port)
+        let start = Date()
+        var sent = 0
+        var answer: [UInt8] = []
+        for byte in Array("GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n".utf8) {
+            guard (try? client.send([byte])) != nil else { break }
+            sent += 1
+            Thread.sleep(forTimeInterval: 0.25)
+            if Date().timeIntervalSince(start) > 1.5 { break }
+        }
+        while let more = try? client.receive() { answer += more }
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 408 "), "\(String(decoding: answer, as: UTF8.self))")
+        #expect(sent <= 6 && elapsed < 3, "\(sent) bytes trickled over \(elapsed) s against a 1 s limit")
+        #expect(gateway.closedConnections(atLeast: 1).first?.failure == .handshakeTimeout)
+        try Self.stillServes(gateway)
+    }
+
+    /// RFC 6585 §5: a head past `--max-head-bytes`, or with more lines than `--max-header-count`,
+    /// is answered 431 as soon as the limit is crossed, without reading the rest.
+    @Test(arguments: ["bytes", "count"])
+    func oversizeHandshakeHeadGets431(_ limit: String) throws {
+        let gateway = try Self.gateway {
+            $0.handshake.headLimits = HTTPHeadLimits(maxHeadBytes: 2048, maxHeaderCount: 20)
+        }
+        let client = try LoopbackClient(port: gateway.port)
+        var head = "GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        head += limit == "bytes" ? "Cookie: " + String(repeating: "c", count: 4096) + "\r\n"
+                                 : (0..<30).map { "X-Filler-\($0): 1\r\n" }.joined()
+        try? client.send(Array((head + "\r\n").utf8))
+        var answer: [UInt8] = []
+        while let more = try? client.receive() { answer += more }
+        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 431 "), "\(String(decoding: answer, as: UTF8.self))")
+        try Self.stillServes(gateway)
+    }
+
     @Test func hixie76ClientThatNeverSendsKey3GetsTimedOut() throws {
         let gateway = try Self.gateway()
         let client = try LoopbackClient(port: gateway.port)

@@ -7,6 +7,7 @@ import WebSocketCore
 /// A blocking TCP client on loopback, driving the core's client side: test code only.
 final class LoopbackClient {
     private let socket: Int32
+    private var isClosed = false
 
     init(port: Int, receiveTimeout: Int = 10) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -23,7 +24,18 @@ final class LoopbackClient {
         guard connected == 0 else { close(socket); throw PeerError("connect to \(port) failed") }
     }
 
-    deinit { close(socket) }
+    deinit { if !isClosed { close(socket) } }
+
+    /// Vanishes the rude way: SO_LINGER 0 makes close() send a RST instead of a FIN.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(socket)
+        isClosed = true
+    }
+
+    /// Sends a FIN (no more bytes from this side) and keeps reading.
+    func finishSending() { shutdown(socket, Int32(SHUT_WR)) }
 
     /// A small receive buffer, so a client that stops reading backs up the server quickly.
     func shrinkReceiveBuffer(_ bytes: Int32 = 4096) {
