@@ -143,6 +143,17 @@ struct Serve: ParsableCommand {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey,
                                             minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12)
         }
+        if let descriptors = DescriptorLimit.ensure(connections: maxConnections) {
+            if let old = descriptors.raisedFrom {
+                logger.info("raised the file-descriptor limit", metadata: ["from": "\(old)", "to": "\(descriptors.soft)"])
+            }
+            if descriptors.isShort {
+                logger.warning("file-descriptor limit below --max-connections", metadata: [
+                    "limit": "\(descriptors.soft)", "needed": "\(descriptors.needed)",
+                    "effect": "connections past the limit wait until others close", "hint": "ulimit -n \(descriptors.needed)",
+                ])
+            }
+        }
         let server: GatewayServer
         do {
             server = try GatewayServer.start(configuration: configuration, logger: logger, threads: threads)

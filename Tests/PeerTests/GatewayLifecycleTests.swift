@@ -72,6 +72,36 @@ import WebSocketCore
         #expect(result.stderr.contains("swordfish") == logPayloads, "\(result)")
     }
 
+    /// The fd limit reached (EMFILE): connections wait in the kernel's backlog, the gateway neither
+    /// spins nor stops, warns once, and accepts them as soon as descriptors are free again.
+    @Test func fileDescriptorExhaustionIsSurvivedAndAcceptingResumes() throws {
+        let port = 20000 + Int.random(in: 0..<20000)
+        let server = try PeerProcess.start("sh", ["-c", #"ulimit -n 64 && exec "$0" "$@""#, Self.binary.path,
+                                                  "serve", "--port", "\(port)", "--log-level", "info", "--handshake-timeout", "60"])
+        let pid = server.process.processIdentifier
+        _ = try Self.member(port: port)   // listening
+        var hogs: [LoopbackClient] = try (0..<100).map { _ in try LoopbackClient(port: port) }
+        Thread.sleep(forTimeInterval: 1)
+        let before = ProcessSample.of(pid)?.cpuSeconds ?? 0
+        Thread.sleep(forTimeInterval: 2)
+        let spent = (ProcessSample.of(pid)?.cpuSeconds ?? 0) - before
+        // A WebSocket client arrives while no descriptor is left: it waits in the backlog.
+        let waiting = try LoopbackClient(port: port)
+        let request = ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/echo")
+        hogs.removeAll()                  // descriptors come back
+        let accepted = try waiting.handshake(request)
+        var connection = accepted.makeConnection(random: SeededRandom(seed: 3))
+        try waiting.send(connection.send(.text("de retour")))
+        let (echo, _) = try waiting.receiveMessages(1, on: &connection, pending: accepted.leftover)
+        kill(pid, SIGTERM)
+        let result = server.finish(timeout: 10)
+        #expect(echo == [.text("de retour")])
+        #expect(spent < 0.5, "the gateway spent \(spent) s of CPU in 2 s while out of descriptors")
+        #expect(result.stderr.components(separatedBy: "cannot accept connections").count == 2, "one warning: \(result)")
+        #expect(result.stderr.contains("Too many open files"))
+        #expect(result.status == 0, "\(result)")
+    }
+
     /// SIGTERM: every member gets its closing handshake (1001, or 0xFF 0x00 for hixie-76), then
     /// the process exits 0.
     @Test func sigtermClosesEveryMemberAndExitsZero() throws {
