@@ -72,6 +72,57 @@ import WebSocketCore
         #expect(result.stderr.contains("swordfish") == logPayloads, "\(result)")
     }
 
+    /// SIGTERM under load: 20 Python members (half with deflate; 4 sending 100 numbered lines/s each)
+    /// and a hixie-76 TV are in the room when the gateway is told to stop. Each member gets every
+    /// line queued for it and then its closing handshake (1001 "server shutting down", 0xFF 0x00
+    /// for the TV): what each received is a prefix of one common order, and every line a sender got
+    /// onto the wire before its close arrived reached everyone.
+    @Test func sigtermUnderLoadDeliversWhatWasQueuedThenTellsEveryone() throws {
+        let port = 20000 + Int.random(in: 0..<20000)
+        let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"])
+        var tv: LoopbackClient?
+        for _ in 0..<100 where tv == nil {
+            tv = try? LoopbackClient(port: port)
+            if tv == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        let hixie = try #require(tv)
+        let tvAccepted = try hixie.handshake(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
+        var tvConnection = tvAccepted.makeConnection()
+        let members = try PeerProcess.start("python3", [PeerProcess.script("python_drain_members.py"), "ws://127.0.0.1:\(port)/chat", "20", "4", "100"])
+        Thread.sleep(forTimeInterval: 3)
+        kill(server.process.processIdentifier, SIGTERM)
+        let (tvMessages, tvEvents) = try hixie.receiveMessages(Int.max, on: &tvConnection, pending: tvAccepted.leftover)
+        let stopped = server.finish(timeout: 15)
+        let run = members.finish(timeout: 30)
+        #expect(stopped.status == 0 && !stopped.timedOut, "\(stopped)")
+        #expect(run.status == 0, "\(run)")
+
+        struct Report: Decodable {
+            struct Member: Decodable { var name: String; var received: [String]; var close: Int?; var reason: String? }
+            var members: [Member]
+            var sent: [String: Int]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data((run.lines.last ?? "{}").utf8))
+        #expect(report.members.count == 20)
+        let tvLines = try RoomPeerTests.lines(fromFrames: tvMessages.map { message -> String in
+            if case .text(let text) = message { return "frame: " + text }
+            return "frame: {}"
+        }).map(\.message)
+        let longest = ([tvLines] + report.members.map(\.received)).max { $0.count < $1.count } ?? []
+        for member in report.members {
+            #expect(member.close == 1001 && member.reason == "server shutting down", "\(member.name) was not told: \(String(describing: member.close))")
+            #expect(member.received == Array(longest.prefix(member.received.count)), "\(member.name) missed or reordered a line")
+        }
+        #expect(tvEvents.last == .closeReceived(code: nil, reason: ""), "the TV got 0xFF 0x00: \(tvEvents)")
+        #expect(tvLines == Array(longest.prefix(tvLines.count)), "the TV missed or reordered a line")
+        // A sender can lose at most the line in flight when its own close arrived (RFC 6455 §5.5.1:
+        // data after a close is not processed), so everything else sent reached every member.
+        let sent = report.sent.values.reduce(0, +)
+        #expect(sent > 200, "the load ran: \(report.sent)")
+        #expect(longest.count >= sent - report.sent.count, "\(sent) lines sent, \(longest.count) delivered")
+        print("sigterm under load: \(sent) lines sent by 4 senders, each of 21 members received \(report.members.map(\.received.count).min() ?? 0)–\(longest.count), all told 1001 / 0xFF 0x00")
+    }
+
     /// The fd limit reached (EMFILE): connections wait in the kernel's backlog, the gateway neither
     /// spins nor stops, warns once, and accepts them as soon as descriptors are free again.
     @Test func fileDescriptorExhaustionIsSurvivedAndAcceptingResumes() throws {
