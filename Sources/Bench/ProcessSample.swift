@@ -20,4 +20,19 @@ public struct ProcessSample: Sendable {
         let pages = Int(statm.split(separator: " ").dropFirst().first ?? "0") ?? 0
         return ProcessSample(cpuSeconds: (user + system) / ticks, residentBytes: pages * Int(sysconf(Int32(_SC_PAGESIZE))))
     }
+
+    /// Resident bytes once they hold still: sampled every `period` until a sample is not lower
+    /// than the previous one, at most `limit` seconds. A server that returns freed memory on its
+    /// own schedule (Passerelle: every 5 s) is measured after it did.
+    public static func settledResidentBytes(_ pid: Int32, period: Double = 6, limit: Double = 15) -> Int {
+        var settled = of(pid)?.residentBytes ?? 0
+        let start = Date()
+        while Date().timeIntervalSince(start) < limit {
+            Thread.sleep(forTimeInterval: period)
+            let now = of(pid)?.residentBytes ?? 0
+            defer { settled = now }
+            if now >= settled { break }
+        }
+        return settled
+    }
 }

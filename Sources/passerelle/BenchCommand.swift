@@ -141,7 +141,8 @@ struct BenchCommand: ParsableCommand {
             let before = serverPid.flatMap(ProcessSample.of)
             let report = try SoakLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, stayers: stayers, churners: churners,
                                       messagesPerSecondPerMember: rate, seconds: duration).run()
-            let after = serverPid.flatMap(ProcessSample.of)
+            let after = serverPid.flatMap(ProcessSample.of)          // every member still connected
+            let left = serverPid.map { ProcessSample.settledResidentBytes($0) }   // after they all left
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -150,7 +151,8 @@ struct BenchCommand: ParsableCommand {
                 print("soak: \(stayers + churners) members (\(churners) churning, \(report.reconnects) reconnects), \(Int(duration)) s, \(report.sent) lines sent; "
                       + "\(report.delivered)/\(report.expectedDeliveries) delivered to staying members; lost \(report.lost), duplicated \(report.duplicated), "
                       + "order mismatches \(report.orderMismatches), untold disconnects \(report.untoldDisconnects), failures \(report.failures)"
-                      + (before.flatMap { b in after.map { ", server RSS \(b.residentBytes >> 10) → \($0.residentBytes >> 10) KiB" } } ?? ""))
+                      + (before.flatMap { b in after.map { a in
+                          ", server RSS \(b.residentBytes >> 10) KiB before → \(a.residentBytes >> 10) KiB with members → \((left ?? 0) >> 10) KiB after they left" } } ?? ""))
             }
             if !report.ok { throw ExitCode(1) }
         }
@@ -186,16 +188,7 @@ struct BenchCommand: ParsableCommand {
             let after = load.counts
             let used = ProcessSample.of(serverPid)?.residentBytes ?? 0
             load.closeAll()
-            // The gateway returns freed heap on its own period (5 s by default): sample until the
-            // figure holds still over a period, at most 15 s.
-            var closed = ProcessSample.of(serverPid)?.residentBytes ?? 0
-            let settling = Date()
-            while Date().timeIntervalSince(settling) < 15 {
-                Thread.sleep(forTimeInterval: 6)
-                let now = ProcessSample.of(serverPid)?.residentBytes ?? 0
-                defer { closed = now }
-                if now >= closed { break }
-            }
+            let closed = ProcessSample.settledResidentBytes(serverPid)
             let per = { (bytes: Int) in opened.open > 0 ? Double(bytes - base.residentBytes) / Double(opened.open) : 0 }
             print(String(format: "idle: %d open, %d refused (HTTP), %d failed; server RSS %d KiB before, %d KiB idle (%.0f B per connection), "
                          + "%d KiB after one message each (%d echoed; %.0f B per connection), %d KiB after all closed",
