@@ -50,7 +50,7 @@ width, bar, gap, left, top = 900, 22, 18, 250, 40
 height = top + len(scenarios) * (len(targets) * bar + gap) + 40
 peak = max((e["messagesPerSecond"] or 0) for e in summary) or 1
 svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-       f'<text x="10" y="20" font-size="14" font-weight="bold">Echo messages per second — medians of interleaved runs, server on one core, generator on the other (≥: generator-bound)</text>']
+       f'<text x="10" y="20" font-size="14" font-weight="bold">Echo messages / broadcast deliveries per second — medians of interleaved runs, server on one core, generator on the other (≥: generator-bound)</text>']
 y = top
 for scenario in scenarios:
     svg.append(f'<text x="{left - 8}" y="{y + len(targets) * bar / 2 + 4}" text-anchor="end">{scenario}</text>')

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure a WebSocket server (Passerelle or any other): throughput, latency, CPU, memory.",
         discussion: "scripts/bench runs the scenarios side by side against Passerelle, node ws and Python websockets, pinned to cores.",
-        subcommands: [Echo.self, Soak.self, Idle.self])
+        subcommands: [Echo.self, Broadcast.self, Soak.self, Idle.self])
 
     struct Echo: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -106,6 +106,89 @@ struct BenchCommand: ParsableCommand {
             while text.utf8.count < size - 5 { text += words[i % words.count] + " "; i += 1 }
             text += #"\"}"}"#
             return Array(text.utf8.prefix(max(size, 0)))
+        }
+    }
+
+    struct Broadcast: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Room broadcast in the tutorial's protocol: N members, all or one sending; deliveries per second.",
+            discussion: "Each sender keeps --window of its own lines in flight and sends the next when its own copy comes back. Works against any room that answers ctrl/chat/out with ws/chat/in to every member (bench/servers has node ws and Python websockets ones).")
+
+        @Argument(help: "The room, ws://HOST:PORT/PATH (Passerelle: /chat).")
+        var url: String
+
+        @Option(help: "Members in the room.")
+        var members: Int = 100
+
+        @Option(help: "Members that send: a number, or `all`.")
+        var senders: String = "all"
+
+        @Option(help: "Own lines each sender keeps in flight (default: 1 with several senders, 16 with one).")
+        var window: Int?
+
+        @Option(help: "Letters in each chat line's message.")
+        var size: Int = 20
+
+        @Flag(help: "Offer permessage-deflate (as browsers do).")
+        var deflate = false
+
+        @Option(help: "Measured seconds (after the warm-up).")
+        var duration: Double = 10
+
+        @Option(help: "Warm-up seconds, not measured.")
+        var warmup: Double = 2
+
+        @Option(help: "The server's pid, to report its CPU per delivery and its memory.")
+        var serverPid: Int32?
+
+        @Option(help: "A name for the target in the output.")
+        var target: String?
+
+        @Flag(help: "Print one JSON line instead of text.")
+        var json = false
+
+        var senderCount: Int? { senders == "all" ? members : Int(senders) }
+
+        func validate() throws {
+            guard members > 0, size > 0, duration > 0, warmup >= 0 else { throw ValidationError("--members, --size, --duration must be positive") }
+            guard let count = senderCount, count > 0, count <= members else { throw ValidationError("--senders: `all` or 1…--members") }
+            if let window, window < 1 { throw ValidationError("--window must be at least 1") }
+        }
+
+        func run() throws {
+            let endpoint: CaseRunner.Target
+            do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
+            let count = senderCount ?? members
+            let load = BroadcastLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, members: members, senders: count,
+                                     window: window ?? (count == 1 ? 16 : 1), messageBytes: size, deflate: deflate,
+                                     seconds: duration, warmupSeconds: warmup)
+            let serverBefore = serverPid.flatMap(ProcessSample.of)
+            let selfBefore = ProcessSample.of(0)
+            let outcome: BroadcastLoad.Outcome
+            do {
+                outcome = try load.run()
+            } catch {
+                FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            let serverAfter = serverPid.flatMap(ProcessSample.of)
+            let selfAfter = ProcessSample.of(0)
+            // CPU is sampled around the whole run (joins and warm-up included) and scaled to the window.
+            let share = outcome.seconds / (duration + warmup)
+            let generatorCPU = ((selfAfter?.cpuSeconds ?? 0) - (selfBefore?.cpuSeconds ?? 0)) * share
+            let deliveries = max(outcome.deliveries, 1)
+            let percentiles = LatencyRecorder.percentiles([outcome.recorder], [50, 99, 99.9])
+            let result = BenchResult(
+                scenario: "broadcast-\(count == members ? "all" : "\(count)")-send-\(members)m-\(size)B" + (deflate ? "+deflate" : ""),
+                target: target ?? url, connections: members, messageBytes: size,
+                seconds: outcome.seconds, messages: outcome.deliveries, messagesPerSecond: Double(outcome.deliveries) / outcome.seconds,
+                p50Micros: percentiles[0], p99Micros: percentiles[1], p999Micros: percentiles[2],
+                serverCPUMicrosPerMessage: serverBefore.flatMap { before in serverAfter.map { ($0.cpuSeconds - before.cpuSeconds) * share * 1e6 / Double(deliveries) } },
+                generatorCPUMicrosPerMessage: generatorCPU * 1e6 / Double(deliveries),
+                generatorCoreShare: generatorCPU / outcome.seconds, generatorBound: generatorCPU / outcome.seconds > 0.9,
+                serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures + (members - outcome.joined - outcome.failures))
+            print(json ? result.json : result.text)
+            if outcome.deliveries == 0 { throw ExitCode(1) }
         }
     }
 

@@ -3,12 +3,12 @@ import NIOCore
 import Room
 import WebSocketCore
 
-/// One member as the hub sees it: where it lives and how to hand it a text.
+/// One member as the hub sees it: where it lives and how to hand it a line.
 struct RoomMember: Sendable {
     let id: Int
     let eventLoop: EventLoop
-    /// Encodes and queues one text for this member; called on `eventLoop`.
-    let deliver: @Sendable (String) -> Void
+    /// Queues one line for this member (its shared encoding, or its own); called on `eventLoop`.
+    let deliver: @Sendable (PreparedLine) -> Void
 }
 
 /// Runs the `ChatRoom` on one event loop: every message passes through it in one order, and
@@ -19,6 +19,8 @@ final class RoomHub: @unchecked Sendable {
     private var room = ChatRoom()
     private var members: [Int: RoomMember] = [:]
     private let logger: Logger
+    /// One encoder per member event loop, used only on that loop.
+    private var encoders: [ObjectIdentifier: LoopEncoderBox] = [:]
 
     init(loop: EventLoop, logger: Logger) {
         self.loop = loop
@@ -61,11 +63,39 @@ final class RoomHub: @unchecked Sendable {
         loop.submit { self.room.count }
     }
 
+    /// One task per (line, event loop) rather than per member: the line is encoded there once per
+    /// encoding and the same bytes queued for each member of that loop, in the room's order.
     private func dispatch(_ deliveries: [ChatRoom.Delivery]) {
+        var batches: [(text: String, loop: EventLoop, members: [RoomMember])] = []
         for delivery in deliveries {
             guard let member = members[delivery.to] else { continue }
-            let text = delivery.text
-            member.eventLoop.execute { member.deliver(text) }
+            if let index = batches.firstIndex(where: { $0.loop === member.eventLoop && $0.text == delivery.text }) {
+                batches[index].members.append(member)
+            } else {
+                batches.append((delivery.text, member.eventLoop, [member]))
+            }
+        }
+        for batch in batches {
+            let encoder = encoder(for: batch.loop)
+            let (text, recipients) = (batch.text, batch.members)
+            batch.loop.execute {
+                let line = PreparedLine(text: text, encoder: encoder.value)
+                for member in recipients { member.deliver(line) }
+            }
         }
     }
+
+    private func encoder(for loop: EventLoop) -> LoopEncoderBox {
+        let key = ObjectIdentifier(loop)
+        if let box = encoders[key] { return box }
+        let box = LoopEncoderBox(LoopEncoder())
+        encoders[key] = box
+        return box
+    }
+}
+
+/// Carries a loop's encoder to tasks on that loop (it is only ever touched there).
+struct LoopEncoderBox: @unchecked Sendable {
+    let value: LoopEncoder
+    init(_ value: LoopEncoder) { self.value = value }
 }

@@ -224,25 +224,37 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func joinRoom(dialect: ChatDialect, version: ProtocolVersion) {
         let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
         joinedRoom = true
-        services.room.join(RoomMember(id: id, eventLoop: context!.eventLoop) { text in handler.value.deliver(text) },
+        services.room.join(RoomMember(id: id, eventLoop: context!.eventLoop) { line in handler.value.deliver(line) },
                            dialect: dialect, version: version)
     }
 
-    /// A text from the room. Bounded: a member whose socket does not take its bytes is closed
+    /// A line from the room. Bounded: a member whose socket does not take its bytes is closed
     /// once `maxQueuedBytesPerMember` are waiting, so it can neither grow memory nor slow others.
-    private func deliver(_ text: String) {
-        guard case .open(let connection) = state, connection.state == .open else { return }
-        let bytes = encode(.text(text))
-        guard !bytes.isEmpty else { return }
-        guard queuedBytes + bytes.count <= configuration.maxQueuedBytesPerMember else {
+    private func deliver(_ line: PreparedLine) {
+        guard case .open(var connection) = state, connection.state == .open, let context else { return }
+        let buffer: ByteBuffer
+        if let encoding = connection.sharedEncoding {
+            // The same bytes as every member of this loop with this encoding: framed (and
+            // compressed) once for all of them.
+            guard let shared = line.bytes(for: encoding, allocator: context.channel.allocator),
+                  (try? connection.sendShared()) != nil else { return }
+            state = .open(connection)
+            statistics.messagesOut += 1
+            buffer = shared
+        } else {
+            let bytes = encode(.text(line.text))
+            guard !bytes.isEmpty else { return }
+            buffer = context.channel.allocator.buffer(bytes: bytes)
+        }
+        guard queuedBytes + buffer.readableBytes <= configuration.maxQueuedBytesPerMember else {
             slowConsumer(limit: configuration.maxQueuedBytesPerMember)
             return
         }
-        if services.budget.isOverdrawn(memberQueued: queuedBytes, adding: bytes.count, connections: services.registry.count) {
+        if services.budget.isOverdrawn(memberQueued: queuedBytes, adding: buffer.readableBytes, connections: services.registry.count) {
             slowConsumer(limit: configuration.maxBufferedBytesTotal / max(services.registry.count, 1))
             return
         }
-        write(bytes)
+        write(buffer)
         scheduleFlush()
     }
 
@@ -323,19 +335,24 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     private func write(_ bytes: [UInt8]) {
         guard let context, !bytes.isEmpty else { return }
-        statistics.bytesOut += bytes.count
-        recorder?.record(.s2c, bytes)
-        queuedBytes += bytes.count
-        services.budget.add(bytes.count)
+        write(context.channel.allocator.buffer(bytes: bytes))
+    }
+
+    private func write(_ buffer: ByteBuffer) {
+        guard let context, buffer.readableBytes > 0 else { return }
+        let count = buffer.readableBytes
+        statistics.bytesOut += count
+        if let recorder { recorder.record(.s2c, Array(buffer.readableBytesView)) }
+        queuedBytes += count
+        services.budget.add(count)
         let promise = context.eventLoop.makePromise(of: Void.self)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let count = bytes.count
         let budget = services.budget
         promise.futureResult.whenComplete { _ in
             handler.value.queuedBytes -= count
             budget.remove(count)
         }
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: promise)
+        context.write(wrapOutboundOut(buffer), promise: promise)
     }
 
     /// One flush per pass of the event loop, however many frames were written in it.

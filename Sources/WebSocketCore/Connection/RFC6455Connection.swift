@@ -124,6 +124,21 @@ public struct RFC6455Connection: WebSocketConnection {
         return bytes
     }
 
+    public var sharedEncoding: SharedEncoding? {
+        guard role == .server else { return nil }   // §5.3: a client's frames carry its own mask
+        guard let deflate else { return .rfc6455 }
+        guard deflate.compressOutbound else { return .rfc6455 }   // window-bits-8 policy: never compressed
+        let outbound = deflate.agreement.outbound(for: role)
+        guard outbound.noContextTakeover else { return nil }
+        return .rfc6455Deflate(SharedDeflateParameters(windowBits: outbound.windowBits, memoryLevel: deflate.configuration.memoryLevel,
+                                                       compressionLevel: deflate.configuration.compressionLevel,
+                                                       minimumCompressedSize: deflate.configuration.minimumCompressedSize))
+    }
+
+    public mutating func sendShared() throws(WebSocketError) {
+        guard state == .open else { throw .connectionNotOpen }
+    }
+
     public mutating func ping(_ payload: [UInt8] = []) throws(WebSocketError) -> [UInt8] {
         guard state == .open else { throw .connectionNotOpen }
         guard payload.count <= 125 else { throw .controlPayloadTooLong(payload.count) }

@@ -20,4 +20,13 @@ public protocol WebSocketConnection {
 
     /// Fails the connection on this endpoint's initiative (e.g. a local limit, a timeout).
     mutating func fail(_ error: WebSocketError) -> ConnectionOutput
+
+    /// When what this connection sends does not depend on its own state: the key under which the
+    /// bytes of a message can be encoded once and shared (`SharedEncoder`); nil otherwise (a
+    /// client masks, a compressor that keeps its context has history).
+    var sharedEncoding: SharedEncoding? { get }
+
+    /// Accounts for a message whose bytes came from `SharedEncoder` under `sharedEncoding`, as
+    /// `send` would have: throws when the connection is not open.
+    mutating func sendShared() throws(WebSocketError)
 }

@@ -1,0 +1,32 @@
+import NIOCore
+import WebSocketCore
+
+/// One room line on its way to the members of one event loop: encoded at most once per
+/// `SharedEncoding` (plain RFC 6455 frame, hixie frame, or one deflate stream per parameter set)
+/// and handed to each of them as the same `ByteBuffer` — no per-member framing, compression or copy.
+/// Lives on one event loop only (created and used inside one task on it).
+final class PreparedLine {
+    let text: String
+    private let encoder: LoopEncoder
+    private var encoded: [SharedEncoding: ByteBuffer] = [:]
+
+    init(text: String, encoder: LoopEncoder) {
+        self.text = text
+        self.encoder = encoder
+    }
+
+    /// The frame for connections whose `sharedEncoding` is `encoding`; nil if the framing
+    /// cannot carry it.
+    func bytes(for encoding: SharedEncoding, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        if let buffer = encoded[encoding] { return buffer }
+        guard let bytes = try? encoder.shared.encode(.text(text), as: encoding) else { return nil }
+        let buffer = allocator.buffer(bytes: bytes)
+        encoded[encoding] = buffer
+        return buffer
+    }
+}
+
+/// The `SharedEncoder` (and its compressors) of one event loop.
+final class LoopEncoder {
+    var shared = SharedEncoder()
+}

@@ -1,0 +1,61 @@
+/// How a connection encodes an outgoing message when the bytes depend on nothing the connection
+/// keeps — so one encoding serves every connection with the same key. A room serialises each line
+/// once per key instead of once per member (and compresses it once for every deflate member that
+/// negotiated no server context takeover).
+public enum SharedEncoding: Hashable, Sendable {
+    /// RFC 6455 (hybi-07/08 too) from a server, no compression: servers never mask (§5.1), so the
+    /// frame is the same for everyone.
+    case rfc6455
+    /// RFC 6455 + permessage-deflate without server context takeover: each message is compressed
+    /// from an empty window (RFC 7692 §7.1.1.1), so equal parameters give equal bytes.
+    case rfc6455Deflate(SharedDeflateParameters)
+    /// hixie-75/76: `0x00` UTF-8 `0xFF`.
+    case hixie
+}
+
+/// What decides the bytes of a context-free permessage-deflate message.
+public struct SharedDeflateParameters: Hashable, Sendable {
+    public var windowBits: Int
+    public var memoryLevel: Int
+    public var compressionLevel: Int
+    /// Messages shorter than this go uncompressed (RSV1 clear).
+    public var minimumCompressedSize: Int
+}
+
+/// Encodes messages for a `SharedEncoding`, keeping one compressor per deflate parameter set
+/// (reset after every message, as no context takeover requires). One per thread: not shareable.
+public struct SharedEncoder {
+    private var deflaters: [SharedDeflateParameters: Deflater] = [:]
+
+    public init() {}
+
+    /// The frame bytes of `message` for every connection whose `sharedEncoding` is `encoding`.
+    /// Throws for a message the framing cannot carry (binary over hixie).
+    public mutating func encode(_ message: Message, as encoding: SharedEncoding) throws(WebSocketError) -> [UInt8] {
+        let opcode: Opcode
+        if case .text = message { opcode = .text } else { opcode = .binary }
+        switch encoding {
+        case .hixie:
+            guard case .text(let text) = message else { throw .binaryNotSupportedByFraming }
+            return HixieFrameEncoder.text(text)
+        case .rfc6455:
+            return FrameEncoder.frame(opcode: opcode, payload: message.bytes)
+        case .rfc6455Deflate(let parameters):
+            let payload = message.bytes
+            guard payload.count >= parameters.minimumCompressedSize, let deflater = deflater(parameters) else {
+                return FrameEncoder.frame(opcode: opcode, payload: payload)
+            }
+            let compressed = deflater.compress(payload)
+            deflater.reset()
+            return FrameEncoder.frame(opcode: opcode, payload: compressed, rsv1: true)
+        }
+    }
+
+    private mutating func deflater(_ parameters: SharedDeflateParameters) -> Deflater? {
+        if let deflater = deflaters[parameters] { return deflater }
+        guard let created = try? Deflater(windowBits: parameters.windowBits, memoryLevel: parameters.memoryLevel,
+                                          compressionLevel: parameters.compressionLevel) else { return nil }
+        deflaters[parameters] = created
+        return created
+    }
+}
