@@ -76,6 +76,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Never negotiate permessage-deflate.")
     var noDeflate = false
 
+    @Flag(help: "Answer server_no_context_takeover to every deflate offer (RFC 7692 §7.1.1.1): each room line is then compressed once for all deflate members, and no per-member compressor is kept; lower ratio on small similar lines.")
+    var deflateNoContextTakeover = false
+
     @Flag(help: "Log the body of every received message (first 200 bytes). Off: logs never contain what members say.")
     var logPayloads = false
 
@@ -123,7 +126,7 @@ struct Serve: ParsableCommand {
         let logger = Logger(label: "passerelle")
         var handshake = GatewayConfiguration.defaultHandshake
         handshake.headLimits = HTTPHeadLimits(maxHeadBytes: maxHeadBytes, maxHeaderCount: maxHeaderCount)
-        handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits)
+        handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits, ownNoContextTakeover: deflateNoContextTakeover)
         if noLegacy { handshake.versions = GatewayConfiguration.modernVersions }
         if !allowOrigin.isEmpty {
             handshake.origin = .allowList(origins: allowOrigin.filter { $0 != "null" }, allowNull: allowOrigin.contains("null"), allowMissing: true)

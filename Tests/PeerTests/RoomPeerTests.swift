@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Gateway
 import WebSocketCore
 
 /// One room, real clients of every era at once, through the live gateway.
@@ -82,5 +83,47 @@ import WebSocketCore
         #expect(Set(stats.compactMap(\.version)) == [.hixie76, .hixie75, .rfc6455])
         #expect(stats.filter { $0.extensions == "permessage-deflate" }.count == 2, "Python and Chromium negotiate deflate")
         #expect(results["Python"]!.stdout.contains("handshake: ok permessage-deflate"))
+    }
+}
+
+/// `--deflate-no-context-takeover`: each line is compressed once and the same bytes go to every
+/// deflate member; independent inflaters (Python's zlib through `websockets`, Chromium's) must
+/// read them, next to a hixie-76 member that gets the plain frame.
+@Suite(.serialized) struct RoomCompressOnceTests {
+    @Test func deflateMembersInflateTheSharedCompressedLines() throws {
+        var configuration = GatewayConfiguration(port: 0)
+        configuration.handshake.deflate = DeflateConfiguration(ownNoContextTakeover: true)
+        let gateway = try TestGateway(configuration)
+        let said: [String: [String]] = [
+            "P1": ["compress\u{e9} une fois", String(repeating: "r\u{e9}p\u{e9}tition ", count: 50)],
+            "P2": ["\u{20ac} \u{1D11E} <b>x</b>"],
+            "TV": ["hixie-76 en clair"],
+            "Chromium": ["navigateur"],
+        ]
+        let total = said.values.map(\.count).reduce(0, +)
+        let page = "http://127.0.0.1:\(gateway.port)/?pseudo=Chromium&waitfor=4&expect=\(total)&say="
+            + said["Chromium"]!.map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }.joined(separator: "%7C")
+        let chromium = try PeerProcess.start("python3", [PeerProcess.script("chromium_page.py"), page, "--timeout", "40",
+                                                         "--wait-for", "received \(total) lines", "--eval",
+                                                         "[...document.querySelectorAll('.line')].map(l => [l.dataset.from, l.dataset.message])"])
+        let pythons = try ["P1", "P2"].map { name in
+            try PeerProcess.start("python3", [PeerProcess.script("python_room_client.py"), gateway.url("/chat"), name, "\(total)"] + said[name]!)
+        }
+        let tv = try PeerProcess.start("perl", [PeerProcess.script("hixie76_client.pl"), gateway.url("/serveur.php"), "--expect", "\(total)",
+                                                "--wait-stdin"] + said["TV"]!.map { RoomPeerTests.tutorialFrame("TV", $0) })
+        let deadline = Date().addingTimeInterval(30)
+        while try gateway.server.roomMemberCount() < 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        for peer in pythons + [tv] { peer.send("go") }
+        let results = ["P1": pythons[0].finish(), "P2": pythons[1].finish(), "TV": tv.finish(), "Chromium": chromium.finish()]
+        for (name, result) in results { #expect(result.status == 0, "\(name): \(result)") }
+        var seen: [String: [RoomPeerTests.Line]] = [:]
+        for name in ["P1", "P2", "TV"] { seen[name] = try RoomPeerTests.lines(fromFrames: results[name]!.lines) }
+        let pairs = try #require(try JSONSerialization.jsonObject(with: Data((results["Chromium"]!.lines.last ?? "[]").utf8)) as? [[String]])
+        seen["Chromium"] = pairs.map { RoomPeerTests.Line(from: $0[0], message: $0[1]) }
+        let reference = try #require(seen["TV"])
+        #expect(reference.count == total)
+        for (name, lines) in seen { #expect(lines == reference, "\(name) saw other lines") }
+        // Python's answer shows the server compressing without context takeover.
+        #expect(results["P1"]!.stdout.contains("server_no_context_takeover"), "\(results["P1"]!)")
     }
 }
