@@ -30,6 +30,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var lastActivity = NIODeadline.now()
     private var queuedBytes = 0
     private var flushScheduled = false
+    /// Frames written in this pass of the event loop, not yet handed to the channel.
+    private var outbox: [ByteBuffer] = []
+    private var outboxBytes = 0
     private var joinedRoom = false
     private var finished = false
     private var recorder: ConnectionRecorder?
@@ -231,14 +234,15 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// A line from the room. Bounded: a member whose socket does not take its bytes is closed
     /// once `maxQueuedBytesPerMember` are waiting, so it can neither grow memory nor slow others.
     private func deliver(_ line: PreparedLine) {
-        guard case .open(var connection) = state, connection.state == .open, let context else { return }
+        // `let`: reading the connection must not copy it (a `var` and a mutating call would copy
+        // the whole struct while `state` still holds it).
+        guard case .open(let connection) = state, connection.state == .open, let context else { return }
         let buffer: ByteBuffer
         if let encoding = connection.sharedEncoding {
             // The same bytes as every member of this loop with this encoding: framed (and
             // compressed) once for all of them.
             guard let shared = line.bytes(for: encoding, allocator: context.channel.allocator),
                   (try? connection.sendShared()) != nil else { return }
-            state = .open(connection)
             statistics.messagesOut += 1
             buffer = shared
         } else {
@@ -266,6 +270,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         state = .closed
         // Its socket is not reading: send the close frame if it fits, but do not wait for it.
         let output = connection.fail(.slowConsumer(queuedBytes: queuedBytes, limit: limit))
+        dropOutbox()   // frames it was never going to read
         if let context {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
             context.close(promise: nil)
@@ -338,21 +343,19 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         write(context.channel.allocator.buffer(bytes: bytes))
     }
 
+    /// Queues a frame: it reaches the channel at the end of this pass of the event loop, with the
+    /// others written in the pass (`flushOutbox`). Counted against the member's and the server's
+    /// limits from now until the socket has taken it.
     private func write(_ buffer: ByteBuffer) {
-        guard let context, buffer.readableBytes > 0 else { return }
+        guard context != nil, buffer.readableBytes > 0 else { return }
         let count = buffer.readableBytes
         statistics.bytesOut += count
         if let recorder { recorder.record(.s2c, Array(buffer.readableBytesView)) }
         queuedBytes += count
         services.budget.add(count)
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let budget = services.budget
-        promise.futureResult.whenComplete { _ in
-            handler.value.queuedBytes -= count
-            budget.remove(count)
-        }
-        context.write(wrapOutboundOut(buffer), promise: promise)
+        outbox.append(buffer)
+        outboxBytes += count
+        scheduleFlush()
     }
 
     /// One flush per pass of the event loop, however many frames were written in it.
@@ -363,17 +366,49 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         context.eventLoop.execute {
             let this = handler.value
             this.flushScheduled = false
-            this.context?.flush()
+            this.flushOutbox()
         }
+    }
+
+    /// Hands this pass's frames to the channel and flushes. Only the last write carries a promise,
+    /// which releases the accounting of them all once the socket has taken them (writes complete
+    /// in order): one promise per pass instead of one per frame — a member of a busy room gets
+    /// dozens of lines per pass. Returns that write's future.
+    @discardableResult
+    private func flushOutbox() -> EventLoopFuture<Void>? {
+        guard let context else { dropOutbox(); return nil }
+        guard let last = outbox.popLast() else { return nil }
+        for buffer in outbox { context.write(wrapOutboundOut(buffer), promise: nil) }
+        let released = outboxBytes
+        outbox.removeAll()
+        outboxBytes = 0
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let budget = services.budget
+        promise.futureResult.whenComplete { _ in
+            handler.value.queuedBytes -= released
+            budget.remove(released)
+        }
+        context.write(wrapOutboundOut(last), promise: promise)
+        context.flush()
+        return promise.futureResult
+    }
+
+    /// Frames that will never be written (the member is gone or stuck): release their accounting.
+    private func dropOutbox() {
+        queuedBytes -= outboxBytes
+        services.budget.remove(outboxBytes)
+        outbox.removeAll()
+        outboxBytes = 0
     }
 
     private func writeAndClose(_ bytes: [UInt8]) {
         state = .closed
-        guard let context else { return }
-        statistics.bytesOut += bytes.count
-        recorder?.record(.s2c, bytes)
+        guard let context else { dropOutbox(); return }
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
+        write(bytes)
+        let written = flushOutbox() ?? channel.eventLoop.makeSucceededVoidFuture()
+        written.whenComplete { _ in
             // RFC 9112 §9.6: close in stages. Send FIN, keep reading (input is ignored once closed)
             // until the peer closes or 2 s pass: closing with unread input sends a RST, which can
             // destroy the answer (a 503, a close frame) before the peer has read it.
@@ -388,6 +423,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func finish() {
         guard !finished else { return }
         finished = true
+        dropOutbox()
         handshakeTimer?.cancel()
         keepalive?.cancel()
         closeTimer?.cancel()

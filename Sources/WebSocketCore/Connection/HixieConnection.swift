@@ -55,7 +55,7 @@ public struct HixieConnection: WebSocketConnection {
 
     public var sharedEncoding: SharedEncoding? { .hixie }
 
-    public mutating func sendShared() throws(WebSocketError) {
+    public func sendShared() throws(WebSocketError) {
         guard state == .open else { throw .connectionNotOpen }
     }
 

@@ -135,7 +135,7 @@ public struct RFC6455Connection: WebSocketConnection {
                                                        minimumCompressedSize: deflate.configuration.minimumCompressedSize))
     }
 
-    public mutating func sendShared() throws(WebSocketError) {
+    public func sendShared() throws(WebSocketError) {
         guard state == .open else { throw .connectionNotOpen }
     }
 

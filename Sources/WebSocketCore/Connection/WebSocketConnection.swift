@@ -26,7 +26,8 @@ public protocol WebSocketConnection {
     /// client masks, a compressor that keeps its context has history).
     var sharedEncoding: SharedEncoding? { get }
 
-    /// Accounts for a message whose bytes came from `SharedEncoder` under `sharedEncoding`, as
-    /// `send` would have: throws when the connection is not open.
-    mutating func sendShared() throws(WebSocketError)
+    /// Whether a message whose bytes came from `SharedEncoder` under `sharedEncoding` may be sent
+    /// now (as `send` would check): throws when the connection is not open. Not mutating, so a
+    /// shell can ask without copying the connection.
+    func sendShared() throws(WebSocketError)
 }
