@@ -73,11 +73,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest deflate window Passerelle compresses with (9–15; lower saves memory).")
     var deflateWindowBits: Int = 15
 
+    @Option(help: "zlib memLevel of Passerelle's compressors (1–9): memory per compressor ≈ 2^(window+2) + 2^(level+9) bytes.")
+    var deflateMemoryLevel: Int = 8
+
     @Flag(help: "Never negotiate permessage-deflate.")
     var noDeflate = false
 
-    @Flag(help: "Answer server_no_context_takeover to every deflate offer (RFC 7692 §7.1.1.1): each room line is then compressed once for all deflate members, and no per-member compressor is kept; lower ratio on small similar lines.")
-    var deflateNoContextTakeover = false
+    @Flag(help: "Keep a compressor with its context per deflate member (better ratio on similar lines, ~100 KB per member). Default: server_no_context_takeover, each room line compressed once for all deflate members.")
+    var deflateContextTakeover = false
 
     @Flag(help: "Log the body of every received message (first 200 bytes). Off: logs never contain what members say.")
     var logPayloads = false
@@ -109,6 +112,7 @@ struct Serve: ParsableCommand {
             }
         }
         guard (9...15).contains(deflateWindowBits) else { throw ValidationError("--deflate-window-bits must be 9–15") }
+        guard (1...9).contains(deflateMemoryLevel) else { throw ValidationError("--deflate-memory-level must be 1–9") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard TLSSettings.Version(rawValue: tlsMinVersion) != nil else {
             throw ValidationError("--tls-min-version must be one of \(TLSSettings.Version.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -126,7 +130,8 @@ struct Serve: ParsableCommand {
         let logger = Logger(label: "passerelle")
         var handshake = GatewayConfiguration.defaultHandshake
         handshake.headLimits = HTTPHeadLimits(maxHeadBytes: maxHeadBytes, maxHeaderCount: maxHeaderCount)
-        handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits, ownNoContextTakeover: deflateNoContextTakeover)
+        handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits, ownNoContextTakeover: !deflateContextTakeover,
+                                                                         memoryLevel: deflateMemoryLevel)
         if noLegacy { handshake.versions = GatewayConfiguration.modernVersions }
         if !allowOrigin.isEmpty {
             handshake.origin = .allowList(origins: allowOrigin.filter { $0 != "null" }, allowNull: allowOrigin.contains("null"), allowMissing: true)

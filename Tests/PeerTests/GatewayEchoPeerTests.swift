@@ -19,7 +19,7 @@ import WebSocketCore
 
     /// 0 B to 16 MiB (the default message limit), text and binary, compressed both ways.
     @Test func pythonWebsocketsEchoWithDeflateUpTo16MiB() throws {
-        let gateway = try TestGateway()
+        let gateway = try TestGateway(TestGateway.contextTakeover)
         let result = try PeerProcess.run("python3", [PeerProcess.script("python_client.py"), gateway.url(),
                                                      "--sizes", "0,1,125,126,65535,65536,1048576"], timeout: 120)
         #expect(result.status == 0, "\(result)")
@@ -33,7 +33,7 @@ import WebSocketCore
     }
 
     @Test func pythonWebsocketsEchoWithoutDeflate() throws {
-        let gateway = try TestGateway()
+        let gateway = try TestGateway(TestGateway.contextTakeover)
         let result = try PeerProcess.run("python3", [PeerProcess.script("python_client.py"), gateway.url(), "--no-deflate",
                                                      "--sizes", "0,1,125,126,65535,65536,1048576,16777216"], timeout: 180)
         #expect(result.status == 0, "\(result)")
@@ -45,7 +45,7 @@ import WebSocketCore
     /// Window bits 9–15 both ways, with and without context takeover: Python compresses and the
     /// gateway inflates, the gateway compresses and Python inflates, over several messages.
     @Test func deflateMatrixWithPythonWebsockets() throws {
-        let gateway = try TestGateway()
+        let gateway = try TestGateway(TestGateway.contextTakeover)
         let result = try PeerProcess.run("python3", [PeerProcess.script("python_client.py"), gateway.url(), "--matrix",
                                                      "--sizes", "0,10,1000,70000"], timeout: 120)
         #expect(result.status == 0, "\(result)")

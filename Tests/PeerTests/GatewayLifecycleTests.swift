@@ -12,7 +12,7 @@ import WebSocketCore
 
     static func member(port: Int) throws -> (LoopbackClient, any WebSocketConnection, [UInt8]) {
         var client: LoopbackClient?
-        for _ in 0..<100 where client == nil {
+        for _ in 0..<400 where client == nil {   // up to 20 s: a loaded machine starts the binary slowly
             client = try? LoopbackClient(port: port)
             if client == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
@@ -81,7 +81,7 @@ import WebSocketCore
         let port = 20000 + Int.random(in: 0..<20000)
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"])
         var tv: LoopbackClient?
-        for _ in 0..<100 where tv == nil {
+        for _ in 0..<400 where tv == nil {
             tv = try? LoopbackClient(port: port)
             if tv == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
@@ -159,7 +159,7 @@ import WebSocketCore
         let port = 20000 + Int.random(in: 0..<20000)
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"])
         var client: LoopbackClient?
-        for _ in 0..<100 where client == nil {
+        for _ in 0..<400 where client == nil {   // up to 20 s: a loaded machine starts the binary slowly
             client = try? LoopbackClient(port: port)
             if client == nil { Thread.sleep(forTimeInterval: 0.05) }
         }

@@ -67,7 +67,7 @@ import Testing
         let records = try decoder.feed(Array(Data(contentsOf: file))) + decoder.finish()
         let connections = records.compactMap { if case .connection(let c) = $0 { return c } else { return nil } }
         #expect(connections.map(\.version) == ["rfc6455", "hixie-76"])
-        #expect(connections.first?.extensions == "permessage-deflate")
+        #expect(connections.first?.extensions == "permessage-deflate; server_no_context_takeover")
         let echoed: (Int) -> [String] = { id in
             records.compactMap { if case .message(let m) = $0, m.connection == id, m.direction == .s2c, m.kind == "text" { return m.text } else { return nil } }
         }

@@ -94,7 +94,7 @@ import WebSocketCore
     /// Chromium opens the echo endpoint from a file:// page (Origin: null, like the tutorial's
     /// page), negotiates permessage-deflate and gets every echo back.
     @Test func chromiumEchoFromFilePage() throws {
-        let gateway = try TestGateway()
+        let gateway = try TestGateway(TestGateway.contextTakeover)
         let page = PeerProcess.scripts.appendingPathComponent("chromium_echo.html").absoluteString + "#" + gateway.url()
         let result = try PeerProcess.run("python3", [PeerProcess.script("chromium_page.py"), page, "--wait-for", "RESULT"], timeout: 60)
         #expect(result.status == 0, "\(result)")

@@ -81,18 +81,19 @@ import WebSocketCore
         // What each member negotiated.
         let stats = gateway.closedConnections(atLeast: 4).filter { $0.version != nil }
         #expect(Set(stats.compactMap(\.version)) == [.hixie76, .hixie75, .rfc6455])
-        #expect(stats.filter { $0.extensions == "permessage-deflate" }.count == 2, "Python and Chromium negotiate deflate")
+        #expect(stats.filter { $0.extensions == "permessage-deflate; server_no_context_takeover" }.count == 2,
+                "Python and Chromium negotiate deflate (the room's default: compressed once for all)")
         #expect(results["Python"]!.stdout.contains("handshake: ok permessage-deflate"))
     }
 }
 
-/// `--deflate-no-context-takeover`: each line is compressed once and the same bytes go to every
+/// The default (server_no_context_takeover): each line is compressed once and the same bytes go to every
 /// deflate member; independent inflaters (Python's zlib through `websockets`, Chromium's) must
 /// read them, next to a hixie-76 member that gets the plain frame.
 @Suite(.serialized) struct RoomCompressOnceTests {
     @Test func deflateMembersInflateTheSharedCompressedLines() throws {
-        var configuration = GatewayConfiguration(port: 0)
-        configuration.handshake.deflate = DeflateConfiguration(ownNoContextTakeover: true)
+        let configuration = GatewayConfiguration(port: 0)
+        #expect(configuration.handshake.deflate?.ownNoContextTakeover == true)
         let gateway = try TestGateway(configuration)
         let said: [String: [String]] = [
             "P1": ["compress\u{e9} une fois", String(repeating: "r\u{e9}p\u{e9}tition ", count: 50)],

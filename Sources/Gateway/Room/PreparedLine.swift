@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import WebSocketCore
 
 /// One room line on its way to the members of one event loop: encoded at most once per
@@ -7,26 +8,34 @@ import WebSocketCore
 /// Lives on one event loop only (created and used inside one task on it).
 final class PreparedLine {
     let text: String
-    private let encoder: LoopEncoder
     private var encoded: [SharedEncoding: ByteBuffer] = [:]
 
-    init(text: String, encoder: LoopEncoder) {
+    init(text: String) {
         self.text = text
-        self.encoder = encoder
     }
 
     /// The frame for connections whose `sharedEncoding` is `encoding`; nil if the framing
     /// cannot carry it.
     func bytes(for encoding: SharedEncoding, allocator: ByteBufferAllocator) -> ByteBuffer? {
         if let buffer = encoded[encoding] { return buffer }
-        guard let bytes = try? encoder.shared.encode(.text(text), as: encoding) else { return nil }
+        guard let bytes = try? LoopEncoder.current.shared.encode(.text(text), as: encoding) else { return nil }
         let buffer = allocator.buffer(bytes: bytes)
         encoded[encoding] = buffer
         return buffer
     }
 }
 
-/// The `SharedEncoder` (and its compressors) of one event loop.
-final class LoopEncoder {
+/// The `SharedEncoder` (and its compressors) of one thread — each event loop has its own — for
+/// room lines and echoes. Thread-local: an instance is only ever touched by the thread that made it.
+final class LoopEncoder: @unchecked Sendable {
     var shared = SharedEncoder()
+
+    private static let perThread = ThreadSpecificVariable<LoopEncoder>()
+
+    static var current: LoopEncoder {
+        if let encoder = perThread.currentValue { return encoder }
+        let encoder = LoopEncoder()
+        perThread.currentValue = encoder
+        return encoder
+    }
 }

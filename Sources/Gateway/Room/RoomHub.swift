@@ -19,8 +19,6 @@ final class RoomHub: @unchecked Sendable {
     private var room = ChatRoom()
     private var members: [Int: RoomMember] = [:]
     private let logger: Logger
-    /// One encoder per member event loop, used only on that loop.
-    private var encoders: [ObjectIdentifier: LoopEncoderBox] = [:]
 
     init(loop: EventLoop, logger: Logger) {
         self.loop = loop
@@ -76,26 +74,11 @@ final class RoomHub: @unchecked Sendable {
             }
         }
         for batch in batches {
-            let encoder = encoder(for: batch.loop)
             let (text, recipients) = (batch.text, batch.members)
             batch.loop.execute {
-                let line = PreparedLine(text: text, encoder: encoder.value)
+                let line = PreparedLine(text: text)
                 for member in recipients { member.deliver(line) }
             }
         }
     }
-
-    private func encoder(for loop: EventLoop) -> LoopEncoderBox {
-        let key = ObjectIdentifier(loop)
-        if let box = encoders[key] { return box }
-        let box = LoopEncoderBox(LoopEncoder())
-        encoders[key] = box
-        return box
-    }
-}
-
-/// Carries a loop's encoder to tasks on that loop (it is only ever touched there).
-struct LoopEncoderBox: @unchecked Sendable {
-    let value: LoopEncoder
-    init(_ value: LoopEncoder) { self.value = value }
 }

@@ -38,6 +38,9 @@ public final class GatewayServer: Sendable {
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // An idle member keeps its receive buffer: start small (a chat line, a handshake fits
+            // in a few hundred bytes) and let NIO grow it for members that send more.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024))
             .childChannelInitializer { channel in
                 let id = services.registry.makeID()
                 return channel.eventLoop.makeCompletedFuture {

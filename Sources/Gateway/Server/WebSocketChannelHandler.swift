@@ -185,7 +185,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                                                       "body": "\(String(decoding: body, as: UTF8.self))"])
                 }
                 switch endpoint {
-                case .echo: replies += encode(message)
+                case .echo: replies += encodeSharedIfPossible(message)
                 case .room: services.room.receive(message, from: id)
                 }
             case .failed(let error):
@@ -207,6 +207,15 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             write(replies)
             scheduleFlush()
         }
+    }
+
+    /// An echo: through this thread's shared encoder when the connection's bytes do not depend on
+    /// its own state (then no per-connection compressor is ever created), else through the connection.
+    private func encodeSharedIfPossible(_ message: Message) -> [UInt8] {
+        guard case .open(let connection) = state, let encoding = connection.sharedEncoding, (try? connection.sendShared()) != nil,
+              let bytes = try? LoopEncoder.current.shared.encode(message, as: encoding) else { return encode(message) }
+        statistics.messagesOut += 1
+        return bytes
     }
 
     /// One message for this peer, through its connection (framing, compression).

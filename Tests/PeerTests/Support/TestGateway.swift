@@ -22,6 +22,14 @@ final class TestGateway: @unchecked Sendable {
 
     deinit { try? server.shutdown() }
 
+    /// permessage-deflate with a compressor that keeps its context per connection (the default
+    /// answers server_no_context_takeover): the interop echo tests cover both paths.
+    static var contextTakeover: GatewayConfiguration {
+        var configuration = GatewayConfiguration(port: 0)
+        configuration.handshake.deflate = DeflateConfiguration()
+        return configuration
+    }
+
     var port: Int { server.port }
     func url(_ path: String = "/echo") -> String { "ws://127.0.0.1:\(port)\(path)" }
 
