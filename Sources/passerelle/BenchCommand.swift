@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure a WebSocket server (Passerelle or any other): throughput, latency, CPU, memory.",
         discussion: "scripts/bench runs the scenarios side by side against Passerelle, node ws and Python websockets, pinned to cores.",
-        subcommands: [Echo.self, Broadcast.self, Soak.self, Idle.self])
+        subcommands: [Echo.self, Broadcast.self, Handshake.self, Soak.self, Idle.self])
 
     struct Echo: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -189,6 +189,70 @@ struct BenchCommand: ParsableCommand {
                 serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures + (members - outcome.joined - outcome.failures))
             print(json ? result.json : result.text)
             if outcome.deliveries == 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct Handshake: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Handshake rate: clients in a loop of connect, opening handshake, closing handshake, close.")
+
+        @Argument(help: "A WebSocket endpoint, ws://HOST:PORT/PATH.")
+        var url: String
+
+        @Option(help: "Clients looping at once.")
+        var concurrency: Int = 50
+
+        @Flag(help: "Offer permessage-deflate (as browsers do).")
+        var deflate = false
+
+        @Option(help: "Protocol version: rfc6455 or hixie-76.")
+        var version: String = "rfc6455"
+
+        @Option(help: "Measured seconds (after the warm-up).")
+        var duration: Double = 10
+
+        @Option(help: "Warm-up seconds, not measured.")
+        var warmup: Double = 2
+
+        @Option(help: "The server's pid, to report its CPU per handshake and its memory.")
+        var serverPid: Int32?
+
+        @Option(help: "A name for the target in the output.")
+        var target: String?
+
+        @Flag(help: "Print one JSON line instead of text.")
+        var json = false
+
+        func validate() throws {
+            guard concurrency > 0, duration > 0, warmup >= 0 else { throw ValidationError("--concurrency, --duration must be positive") }
+            guard ProtocolVersion(rawValue: version) != nil else { throw ValidationError("--version: rfc6455, hybi-08, hybi-07, hixie-76 or hixie-75") }
+        }
+
+        func run() throws {
+            let endpoint: CaseRunner.Target
+            do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
+            let load = HandshakeLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, concurrency: concurrency, deflate: deflate,
+                                     version: ProtocolVersion(rawValue: version)!, seconds: duration, warmupSeconds: warmup)
+            let serverBefore = serverPid.flatMap(ProcessSample.of)
+            let selfBefore = ProcessSample.of(0)
+            let outcome = try load.run()
+            let serverAfter = serverPid.flatMap(ProcessSample.of)
+            let selfAfter = ProcessSample.of(0)
+            let share = outcome.seconds / (duration + warmup)
+            let generatorCPU = ((selfAfter?.cpuSeconds ?? 0) - (selfBefore?.cpuSeconds ?? 0)) * share
+            let handshakes = max(outcome.handshakes, 1)
+            let percentiles = LatencyRecorder.percentiles([outcome.recorder], [50, 99, 99.9])
+            let result = BenchResult(
+                scenario: "handshake-\(version == "rfc6455" ? "" : version + "-")\(concurrency)c" + (deflate ? "+deflate" : ""),
+                target: target ?? url, connections: concurrency, messageBytes: 0,
+                seconds: outcome.seconds, messages: outcome.handshakes, messagesPerSecond: Double(outcome.handshakes) / outcome.seconds,
+                p50Micros: percentiles[0], p99Micros: percentiles[1], p999Micros: percentiles[2],
+                serverCPUMicrosPerMessage: serverBefore.flatMap { before in serverAfter.map { ($0.cpuSeconds - before.cpuSeconds) * share * 1e6 / Double(handshakes) } },
+                generatorCPUMicrosPerMessage: generatorCPU * 1e6 / Double(handshakes),
+                generatorCoreShare: generatorCPU / outcome.seconds, generatorBound: generatorCPU / outcome.seconds > 0.9,
+                serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures)
+            print(json ? result.json : result.text)
+            if outcome.handshakes == 0 { throw ExitCode(1) }
         }
     }
 
