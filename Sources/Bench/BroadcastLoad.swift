@@ -106,18 +106,13 @@ final class BroadcastLoadState: @unchecked Sendable {
 }
 
 /// One member: handshake, then counts deliveries; a sender keeps its window of own lines in flight.
-final class BroadcastMember: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
+final class BroadcastMember: BenchConnection, @unchecked Sendable {
     private let load: BroadcastLoad
     private let sends: Bool
     private let recorder: LatencyRecorder
     private let state: BroadcastLoadState
     private let ownPrefix: [UInt8]
     private let line: Message
-    private var client: BenchClient
-    private var context: ChannelHandlerContext?
     private var sentAt: [UInt64] = []   // FIFO of own lines in flight (the room keeps one order)
     private var sentHead = 0
 
@@ -128,43 +123,27 @@ final class BroadcastMember: ChannelInboundHandler, @unchecked Sendable {
         self.state = state
         ownPrefix = BroadcastLoad.deliveryPrefix + Array(name.utf8) + [UInt8(ascii: "\"")]
         line = .text(BroadcastLoad.line(from: name, bytes: load.messageBytes))
-        client = BenchClient(host: load.host, port: load.port, path: load.path, version: .rfc6455, deflate: load.deflate)
+        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: .rfc6455, deflate: load.deflate))
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        self.context = context
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
+    override func didOpen() {
+        state.joined += 1
+        if sends { state.senders.append(self) }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
-        case .waiting:
-            return
-        case .refused, .failed:
+    override func didReceive(_ event: ConnectionEvent) {
+        switch event {
+        case .message(.text(let text)):
+            received(text)
+        case .failed, .closeReceived:
             state.failures += 1
-            context.close(promise: nil)
-        case .output(let output, let opened):
-            if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
-            if opened {
-                state.joined += 1
-                if sends { state.senders.append(self) }
-            }
-            for event in output.events {
-                switch event {
-                case .message(.text(let text)):
-                    received(text)
-                case .failed, .closeReceived:
-                    state.failures += 1
-                default:
-                    break
-                }
-            }
-            context.flush()
+        default:
+            break
         }
     }
+
+    override func didFail(refused: Bool) { state.failures += 1 }
+    override func transportError() { state.failures += 1 }
 
     private func received(_ text: String) {
         if state.measuring { state.deliveries += 1 }
@@ -184,17 +163,11 @@ final class BroadcastMember: ChannelInboundHandler, @unchecked Sendable {
     /// Fills the window (at the start).
     func sendWindow() {
         for _ in 0..<load.window { sendOne() }
-        context?.flush()
+        flush()
     }
 
     private func sendOne() {
-        guard !state.stopped, let context, let bytes = client.send(line) else { return }
+        guard !state.stopped, send(line) else { return }
         sentAt.append(DispatchTime.now().uptimeNanoseconds)
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        state.failures += 1
-        context.close(promise: nil)
     }
 }

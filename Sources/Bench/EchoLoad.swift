@@ -77,64 +77,42 @@ final class EchoLoadState: @unchecked Sendable {
 }
 
 /// One client connection of the load: handshake, then echo round trips.
-final class EchoClientHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
+final class EchoClientHandler: BenchConnection, @unchecked Sendable {
     private let load: EchoLoad
     private let recorder: LatencyRecorder
     private let state: EchoLoadState
-    private var client: BenchClient
     private var sentAt: UInt64 = 0
 
     init(load: EchoLoad, recorder: LatencyRecorder, state: EchoLoadState) {
         self.load = load
         self.recorder = recorder
         self.state = state
-        client = BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate)
+        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate))
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
-    }
+    override func didOpen() { sendNext() }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
-        case .waiting:
-            return
-        case .refused, .failed:
-            state.failures += 1
-            context.close(promise: nil)
-        case .output(let output, let opened):
-            if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
-            if opened { sendNext(context) }
-            for event in output.events {
-                switch event {
-                case .message:
-                    if state.measuring {
-                        state.messages += 1
-                        recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt)
-                    }
-                    sendNext(context)
-                case .failed, .closeReceived:
-                    state.failures += 1
-                default:
-                    break
-                }
+    override func didReceive(_ event: ConnectionEvent) {
+        switch event {
+        case .message:
+            if state.measuring {
+                state.messages += 1
+                recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt)
             }
-            context.flush()
+            sendNext()
+        case .failed, .closeReceived:
+            state.failures += 1
+        default:
+            break
         }
     }
 
-    private func sendNext(_ context: ChannelHandlerContext) {
-        guard !state.stopped, let bytes = client.send(load.message) else { return }
-        sentAt = DispatchTime.now().uptimeNanoseconds
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-    }
+    override func didFail(refused: Bool) { state.failures += 1 }
+    override func transportError() { state.failures += 1 }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        state.failures += 1
-        context.close(promise: nil)
+    private func sendNext() {
+        guard !state.stopped else { return }
+        sentAt = DispatchTime.now().uptimeNanoseconds
+        send(load.message)
     }
 }

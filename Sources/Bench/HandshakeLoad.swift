@@ -80,55 +80,29 @@ final class HandshakeLoadState: @unchecked Sendable {
 }
 
 /// Opens, closes with the closing handshake, and lets the slot start again.
-final class HandshakeClient: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private var client: BenchClient
+final class HandshakeClient: BenchConnection, @unchecked Sendable {
     private let started: UInt64
     private let state: HandshakeLoadState
     private let recorder: LatencyRecorder
 
     init(load: HandshakeLoad, started: UInt64, state: HandshakeLoadState, recorder: LatencyRecorder) {
-        client = BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate)
         self.started = started
         self.state = state
         self.recorder = recorder
+        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate))
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
-        case .waiting:
-            return
-        case .refused, .failed:
-            state.failures += 1
-            context.close(promise: nil)
-        case .output(let output, let opened):
-            if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
-            if opened {
-                if state.measuring {
-                    state.handshakes += 1
-                    recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- started)
-                }
-                if let close = client.close() { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: close)), promise: nil) }
-            }
-            for event in output.events {
-                if case .closeReceived = event { context.close(promise: nil) }
-            }
-            context.flush()
+    override func didOpen() {
+        if state.measuring {
+            state.handshakes += 1
+            recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- started)
         }
+        sendClose()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        context.fireChannelInactive()
+    override func didReceive(_ event: ConnectionEvent) {
+        if case .closeReceived = event { context?.close(promise: nil) }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
-    }
+    override func didFail(refused: Bool) { state.failures += 1 }
 }

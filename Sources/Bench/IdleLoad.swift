@@ -70,50 +70,25 @@ final class IdleState: @unchecked Sendable {
     var open = 0, refused = 0, echoed = 0, failed = 0
 }
 
-final class IdleMember: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
+final class IdleMember: BenchConnection, @unchecked Sendable {
     private let state: IdleState
-    private var client: BenchClient
-    private var context: ChannelHandlerContext?
 
     init(load: IdleLoad, version: ProtocolVersion, deflate: Bool) {
         state = load.state
-        client = BenchClient(host: load.host, port: load.port, path: load.path, version: version, deflate: deflate)
+        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: version, deflate: deflate))
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        self.context = context
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
+    override func didOpen() { state.open += 1 }
+
+    override func didReceive(_ event: ConnectionEvent) {
+        if case .message = event { state.echoed += 1 }
     }
 
-    /// Breaks the handler ↔ context cycle once the channel is gone.
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
-        case .waiting:
-            return
-        case .refused:
-            state.refused += 1
-            context.close(promise: nil)
-        case .failed:
-            state.failed += 1
-            context.close(promise: nil)
-        case .output(let output, let opened):
-            if opened { state.open += 1 }
-            for event in output.events { if case .message = event { state.echoed += 1 } }
-        }
+    override func didFail(refused: Bool) {
+        if refused { state.refused += 1 } else { state.failed += 1 }
     }
 
     func speak() {
-        guard let context, let bytes = client.send(.text("idle connection says hi")) else { return }
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+        if send(.text("idle connection says hi")) { flush() }
     }
 }

@@ -136,15 +136,10 @@ final class SoakBook: @unchecked Sendable {
 }
 
 /// One member: joins, speaks at the load's rate while the book says so, records every line.
-final class SoakMember: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
+final class SoakMember: BenchConnection, @unchecked Sendable {
     let name: String
     private let load: SoakLoad
     private let book: SoakBook
-    private var client: BenchClient
-    private var context: ChannelHandlerContext?
     private var sequence = 0
     private var timer: RepeatedTask?
     private var closing = false
@@ -154,69 +149,53 @@ final class SoakMember: ChannelInboundHandler, @unchecked Sendable {
         self.name = name
         self.load = load
         self.book = book
-        client = BenchClient(host: load.host, port: load.port, path: load.path, version: version, deflate: deflate)
+        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: version, deflate: deflate))
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        self.context = context
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
-    }
-
-    /// Breaks the handler ↔ context cycle once the channel is gone.
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
-        case .waiting:
-            return
-        case .refused, .failed:
-            book.failures += 1
-            context.close(promise: nil)
-        case .output(let output, let opened):
-            if opened {
-                book.open += 1
-                let period = TimeAmount.nanoseconds(Int64(1e9 / max(load.messagesPerSecondPerMember, 0.1)))
-                timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64.random(in: 0...200)), delay: period) { [weak self] _ in
-                    self?.speak()
-                }
-            }
-            if !output.outbound.isEmpty { context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
-            for event in output.events {
-                switch event {
-                case .message(let message):
-                    guard name.hasPrefix("s"), case .text(let text) = message, let line = Self.line(text) else { continue }
-                    book.received[name, default: []].append(line)
-                case .closeReceived:
-                    closeReceived = true
-                case .failed:
-                    book.failures += 1
-                default:
-                    break
-                }
-            }
+    override func didOpen() {
+        book.open += 1
+        guard let context else { return }
+        let period = TimeAmount.nanoseconds(Int64(1e9 / max(load.messagesPerSecondPerMember, 0.1)))
+        timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64.random(in: 0...200)), delay: period) { [weak self] _ in
+            self?.speak()
         }
     }
 
+    override func didReceive(_ event: ConnectionEvent) {
+        switch event {
+        case .message(let message):
+            guard name.hasPrefix("s"), case .text(let text) = message, let line = Self.line(text) else { return }
+            book.received[name, default: []].append(line)
+        case .closeReceived:
+            closeReceived = true
+        case .failed:
+            book.failures += 1
+        default:
+            break
+        }
+    }
+
+    override func didFail(refused: Bool) { book.failures += 1 }
+    override func transportError() { book.failures += 1 }
+
     /// Sends the next numbered line, in the tutorial's exact JSON.
     private func speak() {
-        guard book.speaking, !closing, let context else { return }
+        guard book.speaking, !closing, context != nil else { return }
         sequence += 1
         let id = "\(name)#\(sequence)"
         let inner = #"{\"from\":\"\#(name)\",\"message\":\"\#(id)\"}"#
-        guard let bytes = client.send(.text(#"{"action":"ctrl/chat/out","msg":"\#(inner)"}"#)) else { return }
+        guard send(.text(#"{"action":"ctrl/chat/out","msg":"\#(inner)"}"#)) else { return }
         book.sent.append(id)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        flush()
     }
 
     /// Leaves with the closing handshake: every line written before it must still reach the room.
     func leave() {
-        guard !closing, let context, client.isOpen else { return }
+        guard !closing, context != nil, client.isOpen else { return }
         closing = true
         timer?.cancel()
-        if let bytes = client.close() {
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-        }
+        sendClose()
+        flush()
         book.open -= 1
     }
 
@@ -225,11 +204,6 @@ final class SoakMember: ChannelInboundHandler, @unchecked Sendable {
         // A staying member is never closed by the server in a healthy run; if it is, it must have been told.
         if !closing { book.open -= 1; if !closeReceived && name.hasPrefix("s") { book.untold += 1 } }
         context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        book.failures += 1
-        context.close(promise: nil)
     }
 
     /// "name#seq" from a tutorial-dialect line: {"action":"ws/chat/in","msg":{"from":…,"message":…}}.

@@ -30,30 +30,14 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "A JSON chat document of --size bytes instead of repeated letters (compressible like real traffic).")
         var jsonPayload = false
 
-        @Flag(help: "Offer permessage-deflate (as browsers do).")
-        var deflate = false
+        @OptionGroup var client: ClientOptions
+        var deflate: Bool { client.deflate }
+        var version: String { client.version }
 
-        @Option(help: "Protocol version: rfc6455 or hixie-76.")
-        var version: String = "rfc6455"
-
-        @Option(help: "Measured seconds (after the warm-up).")
-        var duration: Double = 10
-
-        @Option(help: "Warm-up seconds, not measured.")
-        var warmup: Double = 2
-
-        @Option(help: "The server's pid, to report its CPU per message and its memory.")
-        var serverPid: Int32?
-
-        @Option(help: "A name for the target in the output.")
-        var target: String?
-
-        @Flag(help: "Print one JSON line instead of text.")
-        var json = false
+        @OptionGroup var timing: RunOptions
 
         func validate() throws {
-            guard connections > 0, size >= 0, duration > 0, warmup >= 0 else { throw ValidationError("--connections, --duration must be positive") }
-            guard ProtocolVersion(rawValue: version) != nil else { throw ValidationError("--version: rfc6455, hybi-08, hybi-07, hixie-76 or hixie-75") }
+            guard connections > 0, size >= 0 else { throw ValidationError("--connections must be positive") }
         }
 
         func run() throws {
@@ -62,36 +46,11 @@ struct BenchCommand: ParsableCommand {
             let payload = jsonPayload ? Self.chatDocument(size) : Array(repeating: UInt8(ascii: "a"), count: size)
             let message: Message = binary ? .binary(payload) : .text(String(decoding: payload, as: UTF8.self))
             let load = EchoLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections, message: message,
-                                deflate: deflate, version: ProtocolVersion(rawValue: version)!, seconds: duration, warmupSeconds: warmup)
-            let serverBefore = serverPid.flatMap(ProcessSample.of)
-            let selfBefore = ProcessSample.of(0)
-            var outcome: EchoLoad.Outcome
-            do {
-                outcome = try load.run()
-            } catch {
-                FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
-                throw ExitCode(2)
+                                deflate: deflate, version: client.protocolVersion, seconds: timing.duration, warmupSeconds: timing.warmup)
+            try timing.measure(scenario: scenarioName + (deflate ? "+deflate" : ""), url: url, connections: connections, messageBytes: payload.count) {
+                let outcome = try load.run()
+                return (outcome.messages, outcome.seconds, outcome.recorders, outcome.failures)
             }
-            // CPU is sampled around the whole run (warm-up included) and scaled to the measured window.
-            let serverAfter = serverPid.flatMap(ProcessSample.of)
-            let selfAfter = ProcessSample.of(0)
-            let total = duration + warmup
-            let share = outcome.seconds / total
-            let generatorCPU = ((selfAfter?.cpuSeconds ?? 0) - (selfBefore?.cpuSeconds ?? 0)) * share
-            let messages = max(outcome.messages, 1)
-            let percentiles = LatencyRecorder.percentiles(outcome.recorders, [50, 99, 99.9])
-            var name = scenarioName
-            if deflate { name += "+deflate" }
-            let result = BenchResult(
-                scenario: name, target: target ?? url, connections: connections, messageBytes: payload.count,
-                seconds: outcome.seconds, messages: outcome.messages, messagesPerSecond: Double(outcome.messages) / outcome.seconds,
-                p50Micros: percentiles[0], p99Micros: percentiles[1], p999Micros: percentiles[2],
-                serverCPUMicrosPerMessage: serverBefore.flatMap { before in serverAfter.map { ($0.cpuSeconds - before.cpuSeconds) * share * 1e6 / Double(messages) } },
-                generatorCPUMicrosPerMessage: generatorCPU * 1e6 / Double(messages),
-                generatorCoreShare: generatorCPU / outcome.seconds, generatorBound: generatorCPU / outcome.seconds > 0.9,
-                serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures)
-            print(json ? result.json : result.text)
-            if outcome.messages == 0 { throw ExitCode(1) }
         }
 
         private var scenarioName: String {
@@ -132,25 +91,12 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Offer permessage-deflate (as browsers do).")
         var deflate = false
 
-        @Option(help: "Measured seconds (after the warm-up).")
-        var duration: Double = 10
-
-        @Option(help: "Warm-up seconds, not measured.")
-        var warmup: Double = 2
-
-        @Option(help: "The server's pid, to report its CPU per delivery and its memory.")
-        var serverPid: Int32?
-
-        @Option(help: "A name for the target in the output.")
-        var target: String?
-
-        @Flag(help: "Print one JSON line instead of text.")
-        var json = false
+        @OptionGroup var timing: RunOptions
 
         var senderCount: Int? { senders == "all" ? members : Int(senders) }
 
         func validate() throws {
-            guard members > 0, size > 0, duration > 0, warmup >= 0 else { throw ValidationError("--members, --size, --duration must be positive") }
+            guard members > 0, size > 0 else { throw ValidationError("--members and --size must be positive") }
             guard let count = senderCount, count > 0, count <= members else { throw ValidationError("--senders: `all` or 1…--members") }
             if let window, window < 1 { throw ValidationError("--window must be at least 1") }
         }
@@ -161,34 +107,13 @@ struct BenchCommand: ParsableCommand {
             let count = senderCount ?? members
             let load = BroadcastLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, members: members, senders: count,
                                      window: window ?? (count == 1 ? 16 : 1), messageBytes: size, deflate: deflate,
-                                     seconds: duration, warmupSeconds: warmup)
-            let serverBefore = serverPid.flatMap(ProcessSample.of)
-            let selfBefore = ProcessSample.of(0)
-            let outcome: BroadcastLoad.Outcome
-            do {
-                outcome = try load.run()
-            } catch {
-                FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
-                throw ExitCode(2)
+                                     seconds: timing.duration, warmupSeconds: timing.warmup)
+            try timing.measure(scenario: "broadcast-\(count == members ? "all" : "\(count)")-send-\(members)m-\(size)B" + (deflate ? "+deflate" : ""),
+                            url: url, connections: members, messageBytes: size) {
+                let outcome = try load.run()
+                // Members that never joined count as failures too.
+                return (outcome.deliveries, outcome.seconds, [outcome.recorder], outcome.failures + (members - outcome.joined - outcome.failures))
             }
-            let serverAfter = serverPid.flatMap(ProcessSample.of)
-            let selfAfter = ProcessSample.of(0)
-            // CPU is sampled around the whole run (joins and warm-up included) and scaled to the window.
-            let share = outcome.seconds / (duration + warmup)
-            let generatorCPU = ((selfAfter?.cpuSeconds ?? 0) - (selfBefore?.cpuSeconds ?? 0)) * share
-            let deliveries = max(outcome.deliveries, 1)
-            let percentiles = LatencyRecorder.percentiles([outcome.recorder], [50, 99, 99.9])
-            let result = BenchResult(
-                scenario: "broadcast-\(count == members ? "all" : "\(count)")-send-\(members)m-\(size)B" + (deflate ? "+deflate" : ""),
-                target: target ?? url, connections: members, messageBytes: size,
-                seconds: outcome.seconds, messages: outcome.deliveries, messagesPerSecond: Double(outcome.deliveries) / outcome.seconds,
-                p50Micros: percentiles[0], p99Micros: percentiles[1], p999Micros: percentiles[2],
-                serverCPUMicrosPerMessage: serverBefore.flatMap { before in serverAfter.map { ($0.cpuSeconds - before.cpuSeconds) * share * 1e6 / Double(deliveries) } },
-                generatorCPUMicrosPerMessage: generatorCPU * 1e6 / Double(deliveries),
-                generatorCoreShare: generatorCPU / outcome.seconds, generatorBound: generatorCPU / outcome.seconds > 0.9,
-                serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures + (members - outcome.joined - outcome.failures))
-            print(json ? result.json : result.text)
-            if outcome.deliveries == 0 { throw ExitCode(1) }
         }
     }
 
@@ -202,57 +127,26 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Clients looping at once.")
         var concurrency: Int = 50
 
-        @Flag(help: "Offer permessage-deflate (as browsers do).")
-        var deflate = false
+        @OptionGroup var client: ClientOptions
+        var deflate: Bool { client.deflate }
+        var version: String { client.version }
 
-        @Option(help: "Protocol version: rfc6455 or hixie-76.")
-        var version: String = "rfc6455"
-
-        @Option(help: "Measured seconds (after the warm-up).")
-        var duration: Double = 10
-
-        @Option(help: "Warm-up seconds, not measured.")
-        var warmup: Double = 2
-
-        @Option(help: "The server's pid, to report its CPU per handshake and its memory.")
-        var serverPid: Int32?
-
-        @Option(help: "A name for the target in the output.")
-        var target: String?
-
-        @Flag(help: "Print one JSON line instead of text.")
-        var json = false
+        @OptionGroup var timing: RunOptions
 
         func validate() throws {
-            guard concurrency > 0, duration > 0, warmup >= 0 else { throw ValidationError("--concurrency, --duration must be positive") }
-            guard ProtocolVersion(rawValue: version) != nil else { throw ValidationError("--version: rfc6455, hybi-08, hybi-07, hixie-76 or hixie-75") }
+            guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
         }
 
         func run() throws {
             let endpoint: CaseRunner.Target
             do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             let load = HandshakeLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, concurrency: concurrency, deflate: deflate,
-                                     version: ProtocolVersion(rawValue: version)!, seconds: duration, warmupSeconds: warmup)
-            let serverBefore = serverPid.flatMap(ProcessSample.of)
-            let selfBefore = ProcessSample.of(0)
-            let outcome = try load.run()
-            let serverAfter = serverPid.flatMap(ProcessSample.of)
-            let selfAfter = ProcessSample.of(0)
-            let share = outcome.seconds / (duration + warmup)
-            let generatorCPU = ((selfAfter?.cpuSeconds ?? 0) - (selfBefore?.cpuSeconds ?? 0)) * share
-            let handshakes = max(outcome.handshakes, 1)
-            let percentiles = LatencyRecorder.percentiles([outcome.recorder], [50, 99, 99.9])
-            let result = BenchResult(
-                scenario: "handshake-\(version == "rfc6455" ? "" : version + "-")\(concurrency)c" + (deflate ? "+deflate" : ""),
-                target: target ?? url, connections: concurrency, messageBytes: 0,
-                seconds: outcome.seconds, messages: outcome.handshakes, messagesPerSecond: Double(outcome.handshakes) / outcome.seconds,
-                p50Micros: percentiles[0], p99Micros: percentiles[1], p999Micros: percentiles[2],
-                serverCPUMicrosPerMessage: serverBefore.flatMap { before in serverAfter.map { ($0.cpuSeconds - before.cpuSeconds) * share * 1e6 / Double(handshakes) } },
-                generatorCPUMicrosPerMessage: generatorCPU * 1e6 / Double(handshakes),
-                generatorCoreShare: generatorCPU / outcome.seconds, generatorBound: generatorCPU / outcome.seconds > 0.9,
-                serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures)
-            print(json ? result.json : result.text)
-            if outcome.handshakes == 0 { throw ExitCode(1) }
+                                     version: client.protocolVersion, seconds: timing.duration, warmupSeconds: timing.warmup)
+            try timing.measure(scenario: "handshake-\(version == "rfc6455" ? "" : version + "-")\(concurrency)c" + (deflate ? "+deflate" : ""),
+                            url: url, connections: concurrency, messageBytes: 0) {
+                let outcome = try load.run()
+                return (outcome.handshakes, outcome.seconds, [outcome.recorder], outcome.failures)
+            }
         }
     }
 

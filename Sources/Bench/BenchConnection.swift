@@ -1,0 +1,80 @@
+import NIOCore
+import WebSocketCore
+
+/// One client connection of a scenario: writes the opening handshake when the channel is
+/// active, runs the core's client on what arrives, and tells the scenario what happened through
+/// the hooks its subclass overrides. Used on its channel's event loop only.
+class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    var client: BenchClient
+    private(set) var context: ChannelHandlerContext?
+
+    init(client: BenchClient) {
+        self.client = client
+    }
+
+    // MARK: Hooks
+
+    /// The opening handshake completed.
+    func didOpen() {}
+    /// An event of the open connection (messages, close, failure).
+    func didReceive(_ event: ConnectionEvent) {}
+    /// The handshake was refused with an HTTP status (`refused`) or failed; the channel closes.
+    func didFail(refused: Bool) {}
+    /// The transport failed; the channel closes.
+    func transportError() {}
+
+    // MARK: Sending
+
+    /// Writes one message (masked, compressed as negotiated); `flush()` sends it.
+    @discardableResult
+    func send(_ message: Message) -> Bool {
+        guard let context, let bytes = client.send(message) else { return false }
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        return true
+    }
+
+    /// Starts the closing handshake.
+    func sendClose() {
+        guard let context, let bytes = client.close() else { return }
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
+    func flush() { context?.flush() }
+
+    // MARK: Channel events
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
+    }
+
+    /// Breaks the handler ↔ context cycle once the channel is gone.
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
+        case .waiting:
+            return
+        case .refused:
+            didFail(refused: true)
+            context.close(promise: nil)
+        case .failed:
+            didFail(refused: false)
+            context.close(promise: nil)
+        case .output(let output, let opened):
+            if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
+            if opened { didOpen() }
+            for event in output.events { didReceive(event) }
+            context.flush()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        transportError()
+        context.close(promise: nil)
+    }
+}
