@@ -15,8 +15,9 @@ final class BufferBudget: Sendable {
 
     /// Past the total, a member holding more than an equal share of it is the one to close:
     /// members within their share keep being served, so the total stays under twice the limit.
-    func isOverdrawn(memberQueued: Int, adding bytes: Int, connections: Int) -> Bool {
+    /// `connections` is only asked for past the total (it takes the registry's lock).
+    func isOverdrawn(memberQueued: Int, adding bytes: Int, connections: @autoclosure () -> Int) -> Bool {
         guard total + bytes > limit else { return false }
-        return memberQueued + bytes > limit / max(connections, 1)
+        return memberQueued + bytes > limit / max(connections(), 1)
     }
 }

@@ -361,7 +361,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         statistics.bytesOut += count
         if let recorder { recorder.record(.s2c, Array(buffer.readableBytesView)) }
         queuedBytes += count
-        services.budget.add(count)
         outbox.append(buffer)
         outboxBytes += count
         scheduleFlush()
@@ -391,6 +390,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         let released = outboxBytes
         outbox.removeAll()
         outboxBytes = 0
+        // The server-wide budget is shared by every loop: touched once per pass, not per frame.
+        services.budget.add(released)
         let promise = context.eventLoop.makePromise(of: Void.self)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let budget = services.budget
@@ -405,8 +406,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     /// Frames that will never be written (the member is gone or stuck): release their accounting.
     private func dropOutbox() {
-        queuedBytes -= outboxBytes
-        services.budget.remove(outboxBytes)
+        queuedBytes -= outboxBytes   // not yet in the server-wide budget (added when handed over)
         outbox.removeAll()
         outboxBytes = 0
     }
