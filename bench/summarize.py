@@ -44,7 +44,7 @@ for scenario in order:
 json.dump(summary, open(sys.argv[2], "w"), indent=2)
 
 # SVG: one group of bars per scenario, one bar per target, msgs/s on a shared scale.
-colors = {"passerelle": "#2f7d4f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227"}
+colors = {"passerelle": "#2f7d4f", "passerelle-context-takeover": "#8fbf9f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227"}
 scenarios = list(order)
 width, bar, gap, left, top = 900, 22, 18, 250, 40
 height = top + len(scenarios) * (len(targets) * bar + gap) + 40
