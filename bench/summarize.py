@@ -43,24 +43,27 @@ for scenario in order:
         print(f"{scenario:34} {target:18} {rate:10.0f} {ratio:>8} {entry['p50Micros']:8.0f} {entry['p99Micros']:8.0f} {entry['p999Micros']:9.0f} {cpu:>10} {entry['generatorCoreShare']*100:7.0f}%{bound}")
 json.dump(summary, open(sys.argv[2], "w"), indent=2)
 
-# SVG: one group of bars per scenario, one bar per target, msgs/s on a shared scale.
+# SVG: one group of bars per scenario, one bar per target. Each group has its own scale (a broadcast
+# delivers 10x more than an echo answers), so bars compare servers within a scenario; figures are printed.
 colors = {"passerelle": "#2f7d4f", "passerelle-context-takeover": "#8fbf9f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227"}
 scenarios = list(order)
-width, bar, gap, left, top = 900, 22, 18, 250, 40
+width, bar, gap, left, top = 1000, 22, 18, 290, 56
 height = top + len(scenarios) * (len(targets) * bar + gap) + 40
-peak = max((e["messagesPerSecond"] or 0) for e in summary) or 1
 svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-       f'<text x="10" y="20" font-size="14" font-weight="bold">Echo messages / broadcast deliveries per second — medians of interleaved runs, server on one core, generator on the other (≥: generator-bound)</text>']
+       f'<text x="10" y="20" font-size="14" font-weight="bold">Messages (echo), deliveries (broadcast), handshakes per second: medians of interleaved runs; server on one core,</text>',
+       f'<text x="10" y="34" font-size="12">generator on the other; ≥ = generator-bound (a floor); each scenario on its own scale, × = ratio to node ws</text>']
 y = top
 for scenario in scenarios:
     svg.append(f'<text x="{left - 8}" y="{y + len(targets) * bar / 2 + 4}" text-anchor="end">{scenario}</text>')
+    peak = max((e["messagesPerSecond"] or 0) for e in summary if e["scenario"] == scenario) or 1
     for target in targets:
         entry = next((e for e in summary if e["scenario"] == scenario and e["target"] == target), None)
         if entry:
-            w = (width - left - 120) * (entry["messagesPerSecond"] or 0) / peak
+            w = (width - left - 260) * (entry["messagesPerSecond"] or 0) / peak
             svg.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 4}" fill="{colors.get(target, "#888")}"/>')
             floor = "≥ " if entry["generatorBound"] else ""
-            svg.append(f'<text x="{left + w + 6:.1f}" y="{y + bar - 8}">{target} {floor}{entry["messagesPerSecond"]:.0f}</text>')
+            ratio = f' ({entry["ratioToNode"]:.2f}×)' if entry["ratioToNode"] and target != "node-ws" else ""
+            svg.append(f'<text x="{left + w + 6:.1f}" y="{y + bar - 8}">{target} {floor}{entry["messagesPerSecond"]:,.0f}{ratio}</text>')
         y += bar
     y += gap
 svg.append("</svg>")
