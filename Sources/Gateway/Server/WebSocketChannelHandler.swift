@@ -24,9 +24,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var endpoint: GatewayConfiguration.Endpoint = .echo
     private var context: ChannelHandlerContext?
     private var statistics: ConnectionStatistics
-    private var handshakeTimer: Scheduled<Void>?
-    private var keepalive: RepeatedTask?
-    private var closeTimer: Scheduled<Void>?
     private var lastActivity = NIODeadline.now()
     private var queuedBytes = 0
     private var flushScheduled = false
@@ -77,8 +74,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
             if recorder == nil { logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
         }
-        handshakeTimer = context.eventLoop.scheduleTask(in: .seconds(configuration.handshakeTimeoutSeconds)) {
-            handler.value.handshakeTimedOut()
+        // Timers are never cancelled (LoopTimers): each action checks that it is still wanted.
+        LoopTimers.current(on: context.eventLoop).after(.seconds(configuration.handshakeTimeoutSeconds)) { [weak self] in
+            self?.handshakeTimedOut()
         }
         context.fireChannelActive()
     }
@@ -130,16 +128,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         case .needMoreData:
             return
         case .notWebSocket(let request, _):
-            handshakeTimer?.cancel()
             statistics.path = request.path
             writeAndClose(StaticPages.response(for: request, routes: configuration.routes))
         case .rejected(let error, let response):
-            handshakeTimer?.cancel()
             statistics.failure = error
             logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
             writeAndClose(response)
         case .accepted(let accepted):
-            handshakeTimer?.cancel()
             statistics.path = accepted.request.path
             guard let endpoint = configuration.routes[accepted.request.path] else {
                 writeAndClose(HTTPResponseWriter.response(status: 404, body: "no WebSocket endpoint at \(accepted.request.path)\n"))
@@ -306,9 +301,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             }
             write(output.outbound)
             scheduleFlush()
-            let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
-            closeTimer = context?.eventLoop.scheduleTask(in: .seconds(configuration.closeTimeoutSeconds)) {
-                handler.value.context?.close(promise: nil)
+            if let loop = context?.eventLoop {
+                LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) { [weak self] in
+                    self?.context?.close(promise: nil)
+                }
             }
         }
     }
@@ -322,9 +318,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         let ping = isHixie ? 0 : configuration.pingIntervalSeconds
         let period = [ping, idle].filter { $0 > 0 }.min()
         guard let period else { return }
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(period / 2), delay: .seconds(period / 2)) { _ in
-            handler.value.keepaliveTick(ping: ping, idle: idle)
+        LoopTimers.current(on: context.eventLoop).every(.seconds(period / 2)) { [weak self] in
+            guard let self, !self.finished else { return .stop }
+            self.keepaliveTick(ping: ping, idle: idle)
+            return .again
         }
     }
 
@@ -423,7 +420,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             // destroy the answer (a 503, a close frame) before the peer has read it.
             channel.close(mode: .output).whenComplete { result in
                 if case .failure = result { channel.close(promise: nil); return }
-                channel.eventLoop.scheduleTask(in: .milliseconds(2000)) { channel.close(promise: nil) }
+                LoopTimers.current(on: channel.eventLoop).after(.milliseconds(2000)) { channel.close(promise: nil) }
             }
         }
         finish()
@@ -433,9 +430,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         guard !finished else { return }
         finished = true
         dropOutbox()
-        handshakeTimer?.cancel()
-        keepalive?.cancel()
-        closeTimer?.cancel()
         services.registry.remove(id)
         recorder?.close()
         recorder = nil
