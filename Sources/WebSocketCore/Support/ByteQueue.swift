@@ -6,6 +6,9 @@ public struct ByteQueue: Sendable {
     private var storage: [UInt8] = []
     private var readIndex = 0
 
+    /// The most capacity kept once every byte has been consumed.
+    public static let retainedCapacity = 4096
+
     public init() {}
 
     public init<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
@@ -35,7 +38,9 @@ public struct ByteQueue: Sendable {
         let slice = storage[readIndex..<(readIndex + n)]
         readIndex += n
         if readIndex == storage.count {
-            storage.removeAll(keepingCapacity: true)
+            // Drained: keep a small buffer for the next read, but not the one a large message
+            // needed — an idle connection must not hold what its biggest frame once took.
+            storage.removeAll(keepingCapacity: storage.capacity <= Self.retainedCapacity)
             readIndex = 0
         }
         return slice
