@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 import WebSocketCore
 
 /// The listening gateway: one port for every protocol version, the chat page and the room.
@@ -67,10 +68,10 @@ public final class GatewayServer: Sendable {
                                              services: GatewayServices, logger: Logger) -> RepeatedTask? {
         guard configuration.heapTrimIntervalSeconds > 0 else { return nil }
         let period = TimeAmount.milliseconds(Int64(configuration.heapTrimIntervalSeconds * 1000))
-        let trimmer = HeapTrimmer()
+        let trimmer = Mutex(HeapTrimmer())
         return group.next().scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
             let (peak, now) = services.registry.takePeak()
-            guard trimmer.shouldTrim(peak: peak, now: now) else { return }
+            guard trimmer.withLock({ $0.shouldTrim(peak: peak, now: now) }) else { return }
             DispatchQueue.global(qos: .utility).async {
                 if HeapTrimmer.trim() { logger.debug("heap trimmed", metadata: ["peak": "\(peak)", "connections": "\(now)"]) }
             }

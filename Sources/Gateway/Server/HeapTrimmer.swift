@@ -12,12 +12,24 @@ import Glibc
 struct HeapTrimmer: Sendable {
     /// Connections that must have gone since the peak before a trim is worth its cost.
     var minimumDrop: Int = 64
+    /// Periods after a drop in which to trim again: some of a closed connection's memory is freed
+    /// later (its timers' entries expire up to a keepalive period after it closed), and a trim only
+    /// returns what is free at that moment.
+    var followUpPeriods: Int = 4
+    private var followUpsLeft = 0
 
-    /// Whether a period whose peak was `peak` and which ends with `now` connections calls for a trim:
-    /// at least `minimumDrop` and at least a quarter of the peak gone.
-    func shouldTrim(peak: Int, now: Int) -> Bool {
+    /// Whether a period whose peak was `peak` and which ends with `now` connections calls for a
+    /// trim: at least `minimumDrop` and at least a quarter of the peak gone — or one of the
+    /// periods that follow such a drop.
+    mutating func shouldTrim(peak: Int, now: Int) -> Bool {
         let gone = peak - now
-        return gone >= minimumDrop && gone * 4 >= peak
+        if gone >= minimumDrop && gone * 4 >= peak {
+            followUpsLeft = followUpPeriods
+            return true
+        }
+        guard followUpsLeft > 0 else { return false }
+        followUpsLeft -= 1
+        return true
     }
 
     /// Releases free heap pages; false where the C library has no `malloc_trim` (musl, Darwin).
