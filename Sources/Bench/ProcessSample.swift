@@ -21,17 +21,17 @@ public struct ProcessSample: Sendable {
         return ProcessSample(cpuSeconds: (user + system) / ticks, residentBytes: pages * Int(sysconf(Int32(_SC_PAGESIZE))))
     }
 
-    /// Resident bytes once they hold still: sampled every `period` until a sample is not lower
-    /// than the previous one, at most `limit` seconds. A server that returns freed memory on its
-    /// own schedule (Passerelle: every 5 s) is measured after it did.
-    public static func settledResidentBytes(_ pid: Int32, period: Double = 6, limit: Double = 15) -> Int {
+    /// Resident bytes once they hold still: sampled every 2 s until unchanged for `quiet` seconds,
+    /// at most `limit` seconds. A server that returns freed memory on its own schedule (Passerelle:
+    /// every 5 s, for a while after connections leave) is measured after it did.
+    public static func settledResidentBytes(_ pid: Int32, quiet: Double = 12, limit: Double = 40) -> Int {
         var settled = of(pid)?.residentBytes ?? 0
         let start = Date()
-        while Date().timeIntervalSince(start) < limit {
-            Thread.sleep(forTimeInterval: period)
+        var lastChange = start
+        while Date().timeIntervalSince(start) < limit && Date().timeIntervalSince(lastChange) < quiet {
+            Thread.sleep(forTimeInterval: 2)
             let now = of(pid)?.residentBytes ?? 0
-            defer { settled = now }
-            if now >= settled { break }
+            if now != settled { lastChange = Date(); settled = now }
         }
         return settled
     }

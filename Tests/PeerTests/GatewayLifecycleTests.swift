@@ -27,7 +27,7 @@ import WebSocketCore
     /// arriving promptly. The gateway is the real binary, so its memory is measured alone.
     @Test(arguments: [["--max-queued-bytes", "1048576"], ["--max-queued-bytes", "67108864", "--max-buffered-bytes-total", "2097152"]])
     func slowConsumerIsClosedWithoutHurtingOthers(_ limits: [String]) throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try PeerProcess.freePort()
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "info"] + limits)
         let (stuck, _, _) = try Self.member(port: port)
         stuck.shrinkReceiveBuffer()
@@ -61,7 +61,7 @@ import WebSocketCore
     /// Logs never carry what members say, unless `--log-payloads` is given.
     @Test(arguments: [false, true])
     func messageBodiesAreLoggedOnlyWhenAsked(_ logPayloads: Bool) throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try PeerProcess.freePort()
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "debug"] + (logPayloads ? ["--log-payloads"] : []))
         var (client, connection, _) = try Self.member(port: port)
         try client.send(connection.send(.text(RoomPeerTests.tutorialFrame("secret-agent", "the password is swordfish"))))
@@ -78,7 +78,7 @@ import WebSocketCore
     /// for the TV): what each received is a prefix of one common order, and every line a sender got
     /// onto the wire before its close arrived reached everyone.
     @Test func sigtermUnderLoadDeliversWhatWasQueuedThenTellsEveryone() throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try PeerProcess.freePort()
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"])
         var tv: LoopbackClient?
         for _ in 0..<400 where tv == nil {
@@ -126,7 +126,7 @@ import WebSocketCore
     /// The fd limit reached (EMFILE): connections wait in the kernel's backlog, the gateway neither
     /// spins nor stops, warns once, and accepts them as soon as descriptors are free again.
     @Test func fileDescriptorExhaustionIsSurvivedAndAcceptingResumes() throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try PeerProcess.freePort()
         let server = try PeerProcess.start("sh", ["-c", #"ulimit -n 64 && exec "$0" "$@""#, Self.binary.path,
                                                   "serve", "--port", "\(port)", "--log-level", "info", "--handshake-timeout", "60"])
         let pid = server.process.processIdentifier
@@ -156,7 +156,7 @@ import WebSocketCore
     /// SIGTERM: every member gets its closing handshake (1001, or 0xFF 0x00 for hixie-76), then
     /// the process exits 0.
     @Test func sigtermClosesEveryMemberAndExitsZero() throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try PeerProcess.freePort()
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"])
         var client: LoopbackClient?
         for _ in 0..<400 where client == nil {   // up to 20 s: a loaded machine starts the binary slowly

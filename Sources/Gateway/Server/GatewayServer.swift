@@ -68,7 +68,11 @@ public final class GatewayServer: Sendable {
                                              services: GatewayServices, logger: Logger) -> RepeatedTask? {
         guard configuration.heapTrimIntervalSeconds > 0 else { return nil }
         let period = TimeAmount.milliseconds(Int64(configuration.heapTrimIntervalSeconds * 1000))
-        let trimmer = Mutex(HeapTrimmer())
+        // Follow-up trims cover the longest any timer outlives its connection (see HeapTrimmer).
+        let keepaliveTick = [configuration.pingIntervalSeconds, configuration.idleTimeoutSeconds, configuration.hixieIdleTimeoutSeconds]
+            .filter { $0 > 0 }.min().map { $0 / 2 } ?? 0
+        let horizon = max(configuration.handshakeTimeoutSeconds, configuration.closeTimeoutSeconds, keepaliveTick, 2)
+        let trimmer = Mutex(HeapTrimmer(followUpPeriods: Int((horizon / configuration.heapTrimIntervalSeconds).rounded(.up)) + 1))
         return group.next().scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
             let (peak, now) = services.registry.takePeak()
             guard trimmer.withLock({ $0.shouldTrim(peak: peak, now: now) }) else { return }

@@ -13,10 +13,16 @@ struct HeapTrimmer: Sendable {
     /// Connections that must have gone since the peak before a trim is worth its cost.
     var minimumDrop: Int = 64
     /// Periods after a drop in which to trim again: some of a closed connection's memory is freed
-    /// later (its timers' entries expire up to a keepalive period after it closed), and a trim only
-    /// returns what is free at that moment.
+    /// later — its timer entries (`LoopTimers`) expire up to a handshake timeout or a keepalive tick
+    /// after it closed — and a trim only returns what is free at that moment. Measured: without
+    /// follow-ups, 11.5 MB of 3,000 closed connections stayed resident until the next drop.
     var followUpPeriods: Int = 4
     private var followUpsLeft = 0
+
+    init(minimumDrop: Int = 64, followUpPeriods: Int = 4) {
+        self.minimumDrop = minimumDrop
+        self.followUpPeriods = followUpPeriods
+    }
 
     /// Whether a period whose peak was `peak` and which ends with `now` connections calls for a
     /// trim: at least `minimumDrop` and at least a quarter of the peak gone — or one of the

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a peer program (Python, Perl, Chromium) to completion with a time limit.
 struct PeerProcess {
@@ -24,6 +27,25 @@ struct PeerProcess {
     }
 
     static func script(_ name: String) -> String { scripts.appendingPathComponent(name).path }
+
+    /// A loopback port free right now, chosen by the kernel (bind to port 0, read it, close): for a
+    /// server started as a separate process. A random pick could land on a port in use — the
+    /// ephemeral range holds the clients' own ports — and the server would not start.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PeerError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw PeerError("cannot bind a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
 
     /// Starts a peer that keeps running; feed its stdin with `send`, collect with `finish`.
     static func start(_ executable: String, _ arguments: [String], unblockSignals: Bool = false,
