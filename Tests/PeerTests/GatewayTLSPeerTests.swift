@@ -66,11 +66,8 @@ enum TestCertificate {
             "Chromium": ["page en https"],
         ]
         let total = said.values.map(\.count).reduce(0, +)
-        let page = "https://127.0.0.1:\(gateway.port)/?pseudo=Chromium&waitfor=3&expect=\(total)&say="
-            + said["Chromium"]!.map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }.joined(separator: "%7C")
-        let chromium = try PeerProcess.start("python3", [PeerProcess.script("chromium_page.py"), page, "--insecure", "--timeout", "40",
-                                                         "--wait-for", "received \(total) lines", "--eval",
-                                                         "[...document.querySelectorAll('.line')].map(l => [l.dataset.from, l.dataset.message])"])
+        let chromium = try RoomPeerTests.startChromium("https://127.0.0.1:\(gateway.port)", pseudo: "Chromium", members: 3, total: total,
+                                                       saying: said["Chromium"]!, insecure: true)
         let room = "wss://127.0.0.1:\(gateway.port)/serveur.php"
         let tv = try PeerProcess.start("perl", [PeerProcess.script("hixie76_client.pl"), room, "--expect", "\(total)", "--wait-stdin"]
                                        + said["TV"]!.map { RoomPeerTests.tutorialFrame("TV", $0) }, environment: TestCertificate.trust)
@@ -85,9 +82,7 @@ enum TestCertificate {
         for (name, result) in results { #expect(result.status == 0, "\(name): \(result)") }
         var seen: [String: [RoomPeerTests.Line]] = [:]
         for name in ["TV", "Python"] { seen[name] = try RoomPeerTests.lines(fromFrames: results[name]!.lines) }
-        let pairs = try #require(try JSONSerialization.jsonObject(with: Data((results["Chromium"]!.lines.last ?? "[]").utf8)) as? [[String]],
-                                 "\(results["Chromium"]!)")
-        seen["Chromium"] = pairs.map { RoomPeerTests.Line(from: $0[0], message: $0[1]) }
+        seen["Chromium"] = try RoomPeerTests.chromiumLines(results["Chromium"]!)
         let reference = try #require(seen["TV"])
         #expect(reference.count == total)
         for (name, lines) in seen { #expect(lines == reference, "\(name) saw another order") }

@@ -37,6 +37,23 @@ import WebSocketCore
             .replacingOccurrences(of: "&amp;", with: "&")
     }
 
+    /// Headless Chromium on the served page (`base` is http(s)://HOST:PORT) as member `pseudo`: waits
+    /// until `members` are in the room, says `lines`, and stops once it has received `total` lines.
+    static func startChromium(_ base: String, pseudo: String, members: Int, total: Int, saying lines: [String],
+                              insecure: Bool = false) throws -> PeerProcess.Running {
+        let page = "\(base)/?pseudo=\(pseudo)&waitfor=\(members)&expect=\(total)&say="
+            + lines.map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }.joined(separator: "%7C")
+        return try PeerProcess.start("python3", [PeerProcess.script("chromium_page.py"), page] + (insecure ? ["--insecure"] : [])
+                                     + ["--timeout", "40", "--wait-for", "received \(total) lines", "--eval",
+                                        "[...document.querySelectorAll('.line')].map(l => [l.dataset.from, l.dataset.message])"])
+    }
+
+    /// The lines Chromium's page showed, from `startChromium`'s output.
+    static func chromiumLines(_ result: PeerProcess.Result) throws -> [Line] {
+        let pairs = try #require(try JSONSerialization.jsonObject(with: Data((result.lines.last ?? "[]").utf8)) as? [[String]], "\(result)")
+        return pairs.map { Line(from: $0[0], message: $0[1]) }
+    }
+
     @Test func hixie76Hixie75DeflateAndChromiumShareOneOrderedRoom() throws {
         let gateway = try TestGateway()
         let said: [String: [String]] = [
@@ -46,11 +63,8 @@ import WebSocketCore
             "Chromium": ["navigateur moderne", "\u{e7}a marche", "\u{20ac} \u{1D11E}"],
         ]
         let total = said.values.map(\.count).reduce(0, +)
-        let page = "http://127.0.0.1:\(gateway.port)/?pseudo=Chromium&waitfor=4&expect=\(total)&say="
-            + said["Chromium"]!.map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }.joined(separator: "%7C")
-        let chromium = try PeerProcess.start("python3", [PeerProcess.script("chromium_page.py"), page, "--timeout", "40",
-                                                         "--wait-for", "received \(total) lines", "--eval",
-                                                         "[...document.querySelectorAll('.line')].map(l => [l.dataset.from, l.dataset.message])"])
+        let chromium = try Self.startChromium("http://127.0.0.1:\(gateway.port)", pseudo: "Chromium", members: 4, total: total,
+                                              saying: said["Chromium"]!)
         let tv = try PeerProcess.start("perl", [PeerProcess.script("hixie76_client.pl"), gateway.url("/serveur.php"), "--expect", "\(total)",
                                                 "--wait-stdin"] + said["TV"]!.map { Self.tutorialFrame("TV", $0) })
         let kiosk = try PeerProcess.start("ruby", [PeerProcess.script("ruby_room_client.rb"), gateway.url("/serveur.php"), "Kiosk", "\(total)"]
@@ -68,9 +82,7 @@ import WebSocketCore
 
         var seen: [String: [Line]] = [:]
         for name in ["TV", "Kiosk", "Python"] { seen[name] = try Self.lines(fromFrames: results[name]!.lines) }
-        let pairs = try #require(try JSONSerialization.jsonObject(with: Data((results["Chromium"]!.lines.last ?? "[]").utf8)) as? [[String]],
-                                 "\(results["Chromium"]!)")
-        seen["Chromium"] = pairs.map { Line(from: $0[0], message: $0[1]) }
+        seen["Chromium"] = try Self.chromiumLines(results["Chromium"]!)
 
         // Every member saw every line, in the same order, each sender's lines in its own order.
         let reference = try #require(seen["TV"])
@@ -102,11 +114,8 @@ import WebSocketCore
             "Chromium": ["navigateur"],
         ]
         let total = said.values.map(\.count).reduce(0, +)
-        let page = "http://127.0.0.1:\(gateway.port)/?pseudo=Chromium&waitfor=4&expect=\(total)&say="
-            + said["Chromium"]!.map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }.joined(separator: "%7C")
-        let chromium = try PeerProcess.start("python3", [PeerProcess.script("chromium_page.py"), page, "--timeout", "40",
-                                                         "--wait-for", "received \(total) lines", "--eval",
-                                                         "[...document.querySelectorAll('.line')].map(l => [l.dataset.from, l.dataset.message])"])
+        let chromium = try RoomPeerTests.startChromium("http://127.0.0.1:\(gateway.port)", pseudo: "Chromium", members: 4, total: total,
+                                                       saying: said["Chromium"]!)
         let pythons = try ["P1", "P2"].map { name in
             try PeerProcess.start("python3", [PeerProcess.script("python_room_client.py"), gateway.url("/chat"), name, "\(total)"] + said[name]!)
         }
@@ -119,8 +128,7 @@ import WebSocketCore
         for (name, result) in results { #expect(result.status == 0, "\(name): \(result)") }
         var seen: [String: [RoomPeerTests.Line]] = [:]
         for name in ["P1", "P2", "TV"] { seen[name] = try RoomPeerTests.lines(fromFrames: results[name]!.lines) }
-        let pairs = try #require(try JSONSerialization.jsonObject(with: Data((results["Chromium"]!.lines.last ?? "[]").utf8)) as? [[String]])
-        seen["Chromium"] = pairs.map { RoomPeerTests.Line(from: $0[0], message: $0[1]) }
+        seen["Chromium"] = try RoomPeerTests.chromiumLines(results["Chromium"]!)
         let reference = try #require(seen["TV"])
         #expect(reference.count == total)
         for (name, lines) in seen { #expect(lines == reference, "\(name) saw other lines") }
