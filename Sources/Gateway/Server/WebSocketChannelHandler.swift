@@ -152,7 +152,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                 "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(accepted.subprotocol ?? "-")",
             ])
             write(accepted.response)
-            scheduleFlush()
             startKeepalive(version: accepted.version)
             if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
             if !accepted.leftover.isEmpty { receive(accepted.leftover) }
@@ -200,7 +199,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         }
         if !replies.isEmpty {
             write(replies)
-            scheduleFlush()
         }
     }
 
@@ -263,7 +261,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             return
         }
         write(buffer)
-        scheduleFlush()
     }
 
     private func slowConsumer(limit: Int) {
@@ -300,7 +297,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                 return
             }
             write(output.outbound)
-            scheduleFlush()
             if let loop = context?.eventLoop {
                 LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) { [weak self] in
                     self?.context?.close(promise: nil)
@@ -335,7 +331,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             state = .closed
             if let bytes = try? rfc.ping(Array("keepalive".utf8)) {
                 write(bytes)
-                scheduleFlush()
             }
             connection = rfc
             state = .open(connection)
