@@ -29,14 +29,14 @@ import Testing
     }
 
     @Test func pythonWebsocketsServer() throws {
-        let server = try BackgroundPeer("python3", [PeerProcess.script("python_echo_server.py")])
+        let server = try BackgroundPeer("python3", [PeerProcess.benchServer("python_websockets_echo.py")])
         let results = try Self.run("ws://127.0.0.1:\(server.port)/", overrides: "python-websockets.json")
         Self.expectNothingFailed(results, "python-websockets")
         #expect(results.filter { $0.outcome == .ok }.count >= 400)
     }
 
     @Test func nodeWsServer() throws {
-        let server = try BackgroundPeer("env", ["NODE_PATH=/usr/share/nodejs", "node", PeerProcess.script("node_echo_server.js")])
+        let server = try BackgroundPeer("env", ["NODE_PATH=/usr/share/nodejs", "node", PeerProcess.benchServer("node_ws_echo.js")])
         let results = try Self.run("ws://127.0.0.1:\(server.port)/", overrides: "node-ws.json")
         Self.expectNothingFailed(results, "node-ws")
         #expect(results.filter { $0.outcome == .ok }.count >= 400)

@@ -1,4 +1,4 @@
-// Echo server on node `ws` (Debian node-ws) for scripts/bench: permessage-deflate available
+// Echo server on node `ws` (Debian node-ws) for scripts/bench and the conformance baselines: permessage-deflate available
 // (used only when the client offers it), default limits. Prints its port; exits when stdin closes.
 const { WebSocketServer } = require('ws');
 const server = new WebSocketServer({ host: '127.0.0.1', port: Number(process.argv[2] || 0), perMessageDeflate: true });

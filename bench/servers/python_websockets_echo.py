@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Echo server on Python `websockets` (asyncio, its defaults: permessage-deflate when offered,
-1 MiB messages) for scripts/bench. Prints its port; serves until stdin closes."""
+1 MiB messages) for scripts/bench and the conformance baselines. Prints its port; serves until stdin closes."""
 import asyncio, sys
 
 import websockets

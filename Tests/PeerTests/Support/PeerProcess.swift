@@ -28,6 +28,12 @@ struct PeerProcess {
 
     static func script(_ name: String) -> String { scripts.appendingPathComponent(name).path }
 
+    /// bench/servers/NAME: the node ws and Python websockets servers that scripts/bench measures,
+    /// also the targets of the conformance baselines.
+    static func benchServer(_ name: String) -> String {
+        scripts.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("bench/servers/\(name)").path
+    }
+
     /// A loopback port free right now, chosen by the kernel (bind to port 0, read it, close): for a
     /// server started as a separate process. A random pick could land on a port in use — the
     /// ephemeral range holds the clients' own ports — and the server would not start.
