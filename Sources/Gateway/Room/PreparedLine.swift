@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 import WebSocketCore
 
 /// One room line on its way to the members of one event loop: encoded at most once per
@@ -22,20 +21,5 @@ final class PreparedLine {
         let buffer = allocator.buffer(bytes: bytes)
         encoded[encoding] = buffer
         return buffer
-    }
-}
-
-/// The `SharedEncoder` (and its compressors) of one thread — each event loop has its own — for
-/// room lines and echoes. Thread-local: an instance is only ever touched by the thread that made it.
-final class LoopEncoder: @unchecked Sendable {
-    var shared = SharedEncoder()
-
-    private static let perThread = ThreadSpecificVariable<LoopEncoder>()
-
-    static var current: LoopEncoder {
-        if let encoder = perThread.currentValue { return encoder }
-        let encoder = LoopEncoder()
-        perThread.currentValue = encoder
-        return encoder
     }
 }

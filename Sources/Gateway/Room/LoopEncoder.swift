@@ -1,0 +1,17 @@
+import NIOPosix
+import WebSocketCore
+
+/// The `SharedEncoder` (and its compressors) of one thread — each event loop has its own — for
+/// room lines and echoes. Thread-local: an instance is only ever touched by the thread that made it.
+final class LoopEncoder: @unchecked Sendable {
+    var shared = SharedEncoder()
+
+    private static let perThread = ThreadSpecificVariable<LoopEncoder>()
+
+    static var current: LoopEncoder {
+        if let encoder = perThread.currentValue { return encoder }
+        let encoder = LoopEncoder()
+        perThread.currentValue = encoder
+        return encoder
+    }
+}
