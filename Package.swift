@@ -18,6 +18,8 @@ let package = Package(
         // wss:// (issue 7). Brings BoringSSL: the largest build cost of the package, so only the
         // Gateway links it.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Scale-out (issue 8): several instances share a room through PostgreSQL (INSERT + NOTIFY).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // zlib from the system (Debian: zlib1g-dev), with a shim for the init macros.
@@ -49,6 +51,17 @@ let package = Package(
             name: "Conformance",
             dependencies: ["WebSocketCore"]
         ),
+        // Scale-out: one room across instances through PostgreSQL (ordering sans I/O, link on postgres-nio).
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Room",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The live shell: SwiftNIO moves bytes between sockets and the core.
         .target(
             name: "Gateway",
@@ -56,6 +69,7 @@ let package = Package(
                 "WebSocketCore",
                 "Room",
                 "Capture",
+                "Cluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -77,6 +91,7 @@ let package = Package(
                 "Bench",
                 "Gateway",
                 "Capture",
+                "Cluster",
                 "Conformance",
                 "WebSocketCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +113,10 @@ let package = Package(
         .testTarget(
             name: "RoomTests",
             dependencies: ["Room", "WebSocketCore"]
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Cluster", "Room"]
         ),
         .testTarget(
             name: "PeerTests",

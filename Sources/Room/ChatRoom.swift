@@ -45,11 +45,18 @@ public struct ChatRoom {
         return presence("leave")
     }
 
-    /// A message from a member: a chat line goes to every member (the sender included: the
-    /// tutorial's page shows its own lines only through the echo); anything else is dropped,
-    /// with an error reply to `passerelle` members only (a tutorial page would show it as a line).
-    public mutating func receive(_ message: Message, from id: MemberID) -> (deliveries: [Delivery], note: Note) {
-        guard let sender = members.first(where: { $0.id == id }) else { return ([], .dropped(reason: "not a member")) }
+    /// What a member's message asks for, before anything is sent: a line to broadcast (which the
+    /// gateway numbers here, or the cluster numbers across instances), or replies to the sender only.
+    public enum Interpretation: Hashable, Sendable {
+        case say(ChatLine, via: String, repaired: Bool)
+        case refuse(replies: [Delivery], reason: String)
+    }
+
+    /// A message from a member, read against the room's protocol. Binary frames and unknown or
+    /// malformed actions are refused, with an error reply to `passerelle` members only (a tutorial
+    /// page would show it as a line).
+    public func interpret(_ message: Message, from id: MemberID) -> Interpretation {
+        guard let sender = members.first(where: { $0.id == id }) else { return .refuse(replies: [], reason: "not a member") }
         let command: ChatCommand
         switch message {
         case .text(let text): command = ChatCommand.parse(text)
@@ -57,15 +64,31 @@ public struct ChatRoom {
         }
         switch command {
         case .say(let line, let repaired):
-            sequence += 1
-            let tutorial = ChatEncoding.tutorial(line)
-            let passerelle = ChatEncoding.passerelle(line, sequence: sequence, via: sender.version.rawValue)
-            let deliveries = members.map { Delivery(to: $0.id, text: $0.dialect == .tutorial ? tutorial : passerelle) }
-            return (deliveries, .broadcast(line, sequence: sequence, repaired: repaired))
+            return .say(line, via: sender.version.rawValue, repaired: repaired)
         case .unknownAction(let action):
-            return (errorReply(to: sender, "unknown action \(action)"), .dropped(reason: "unknown action \(action)"))
+            return .refuse(replies: errorReply(to: sender, "unknown action \(action)"), reason: "unknown action \(action)")
         case .malformed(let why):
-            return (errorReply(to: sender, why), .dropped(reason: why))
+            return .refuse(replies: errorReply(to: sender, why), reason: why)
+        }
+    }
+
+    /// A numbered line to every member (the sender included: the tutorial's page shows its own
+    /// lines only through the echo), each in its dialect. `sequence` is the room's order: this
+    /// room's own counter, or the cluster's per-room sequence when instances share the room.
+    public func broadcast(_ line: ChatLine, sequence: UInt64, via: String) -> [Delivery] {
+        let tutorial = ChatEncoding.tutorial(line)
+        let passerelle = ChatEncoding.passerelle(line, sequence: sequence, via: via)
+        return members.map { Delivery(to: $0.id, text: $0.dialect == .tutorial ? tutorial : passerelle) }
+    }
+
+    /// A message from a member on a single instance: interpreted, numbered by this room, delivered.
+    public mutating func receive(_ message: Message, from id: MemberID) -> (deliveries: [Delivery], note: Note) {
+        switch interpret(message, from: id) {
+        case .say(let line, let via, let repaired):
+            sequence += 1
+            return (broadcast(line, sequence: sequence, via: via), .broadcast(line, sequence: sequence, repaired: repaired))
+        case .refuse(let replies, let reason):
+            return (replies, .dropped(reason: reason))
         }
     }
 

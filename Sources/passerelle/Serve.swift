@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Dispatch
 import Foundation
 import Gateway
@@ -94,6 +95,33 @@ struct Serve: ParsableCommand {
     @Option(help: "Event-loop threads (default: one per core).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Share the room with every instance on this PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require] (env PASSERELLE_CLUSTER). Without it the room lives in this process only.")
+    var cluster: String? = ProcessInfo.processInfo.environment["PASSERELLE_CLUSTER"]
+
+    @Option(help: "This instance's name in the cluster (default: host-pid-random; unique per running process).")
+    var clusterInstance: String?
+
+    @Option(help: "The cluster room this gateway's room paths lead to (the same on every instance).")
+    var clusterRoom: String = "chat"
+
+    @Option(help: "Lines waiting for the database (slow or down) before a member who speaks is closed with 1013.")
+    var clusterOutbox: Int = 4_096
+
+    @Option(help: "Seconds rows are kept in the cluster table (0 = no age limit).")
+    var clusterRetentionAge: Double = 86_400
+
+    @Option(help: "Rows kept per room in the cluster table (0 = no count limit).")
+    var clusterRetentionCount: Int = 100_000
+
+    @Option(help: "Seconds between retention passes.")
+    var clusterRetentionInterval: Double = 60
+
+    @Option(help: "NOTIFY payloads above this many bytes carry a reference; receivers read the row (PostgreSQL's limit is 8000).")
+    var clusterNotifyInlineLimit: Int = 7_900
+
+    @Option(help: "Seconds a missing sequence is awaited on the LISTEN connection before the table is read.")
+    var clusterGapGrace: Double = 0.1
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -118,6 +146,14 @@ struct Serve: ParsableCommand {
             throw ValidationError("--tls-min-version must be one of \(TLSSettings.Version.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if let cluster {
+            do { _ = try ClusterDatabaseURL(cluster) } catch { throw ValidationError("--cluster: \(error)") }
+            guard clusterOutbox > 0, clusterRetentionAge >= 0, clusterRetentionCount >= 0, clusterRetentionInterval > 0, clusterGapGrace >= 0 else {
+                throw ValidationError("--cluster-outbox and --cluster-retention-interval must be positive, the other cluster figures at least 0")
+            }
+            guard (64..<8000).contains(clusterNotifyInlineLimit) else { throw ValidationError("--cluster-notify-inline-limit must be 64–7999") }
+            guard !clusterRoom.isEmpty else { throw ValidationError("--cluster-room must not be empty") }
+        }
     }
 
     func run() throws {
@@ -150,6 +186,17 @@ struct Serve: ParsableCommand {
         if let tlsCert, let tlsKey {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey,
                                             minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12)
+        }
+        if let cluster, let database = try? ClusterDatabaseURL(cluster) {
+            var settings = ClusterSettings(database: database, instance: clusterInstance)
+            settings.room = clusterRoom
+            settings.outboxLimit = clusterOutbox
+            settings.retentionSeconds = clusterRetentionAge
+            settings.retentionCount = clusterRetentionCount
+            settings.retentionIntervalSeconds = clusterRetentionInterval
+            settings.notifyInlineLimit = clusterNotifyInlineLimit
+            settings.gapGraceSeconds = clusterGapGrace
+            configuration.cluster = settings
         }
         if let descriptors = DescriptorLimit.ensure(connections: maxConnections) {
             if let old = descriptors.raisedFrom {

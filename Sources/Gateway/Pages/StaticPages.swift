@@ -5,7 +5,9 @@ enum StaticPages {
     /// `GET /` → the chat page. `GET` on another WebSocket path → 426 naming the versions spoken
     /// (a browser opening `/serveur.php` learns it is a WebSocket endpoint). Anything else → 404,
     /// or 405 for methods other than GET/HEAD.
-    static func response(for request: HTTPRequestHead, routes: [String: GatewayConfiguration.Endpoint]) -> [UInt8] {
+    /// `GET /metrics` → `metrics()` in Prometheus text format.
+    static func response(for request: HTTPRequestHead, routes: [String: GatewayConfiguration.Endpoint],
+                         metrics: () -> String = { "" }) -> [UInt8] {
         guard request.method == "GET" || request.method == "HEAD" else {
             return HTTPResponseWriter.response(status: 405, headers: [("Allow", "GET, HEAD")], body: "method not allowed\n")
         }
@@ -13,6 +15,10 @@ enum StaticPages {
         if request.path == "/" {
             return HTTPResponseWriter.response(status: 200, headers: [("Cache-Control", "no-cache")], body: ChatPage.html,
                                                contentType: "text/html; charset=utf-8", headOnly: headOnly)
+        }
+        if request.path == "/metrics" {
+            return HTTPResponseWriter.response(status: 200, headers: [("Cache-Control", "no-cache")], body: metrics(),
+                                               contentType: "text/plain; version=0.0.4; charset=utf-8", headOnly: headOnly)
         }
         if routes[request.path] != nil {
             return HTTPResponseWriter.response(status: 426, headers: [("Sec-WebSocket-Version", "13, 8, 7"), ("Upgrade", "websocket")],

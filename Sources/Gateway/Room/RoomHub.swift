@@ -1,6 +1,8 @@
+import Cluster
 import Logging
 import NIOCore
 import Room
+import Synchronization
 import WebSocketCore
 
 /// One member as the hub sees it: where it lives and how to hand it a line.
@@ -9,26 +11,51 @@ struct RoomMember: Sendable {
     let eventLoop: EventLoop
     /// Queues one line for this member (its shared encoding, or its own); called on `eventLoop`.
     let deliver: @Sendable (PreparedLine) -> Void
+    /// Closes this member with its closing handshake (called from any thread).
+    let close: @Sendable (WebSocketError) -> Void
 }
 
 /// Runs the `ChatRoom` on one event loop: every message passes through it in one order, and
 /// each member receives its deliveries in that order (a member's loop runs tasks FIFO).
+///
+/// With a cluster, the order is the cluster's: a member's line goes to PostgreSQL first and is
+/// delivered here, like every other instance's lines, when the cluster link releases it in the
+/// room's sequence order (`clusterDelivered`).
 final class RoomHub: @unchecked Sendable {
     // All state below is touched only on `loop`.
     let loop: EventLoop
     private var room = ChatRoom()
     private var members: [Int: RoomMember] = [:]
     private let logger: Logger
+    /// Members right now, readable from any thread (`/metrics`).
+    private let memberGauge = Atomic<Int>(0)
+    /// Set once, before the server accepts connections.
+    private(set) var cluster: PostgresRoomLink?
 
     init(loop: EventLoop, logger: Logger) {
         self.loop = loop
         self.logger = logger
     }
 
+    /// Shares this room through the cluster: from now on lines are numbered by the cluster.
+    func attach(_ link: PostgresRoomLink) {
+        cluster = link
+    }
+
+    /// The cluster link's ordered records (called in sequence order, from one task at a time).
+    func clusterDelivered(_ records: [ClusterRecord]) {
+        loop.execute {
+            for record in records {
+                self.dispatch(self.room.broadcast(record.line, sequence: UInt64(record.sequence), via: record.via))
+            }
+        }
+    }
+
     func join(_ member: RoomMember, dialect: ChatDialect, version: ProtocolVersion) {
         loop.execute {
             self.members[member.id] = member
             self.dispatch(self.room.join(member.id, dialect: dialect, version: version))
+            self.memberGauge.store(self.room.count, ordering: .relaxed)
         }
     }
 
@@ -36,11 +63,16 @@ final class RoomHub: @unchecked Sendable {
         loop.execute {
             self.dispatch(self.room.leave(id))
             self.members.removeValue(forKey: id)
+            self.memberGauge.store(self.room.count, ordering: .relaxed)
         }
     }
 
     func receive(_ message: Message, from id: Int) {
         loop.execute {
+            if let cluster = self.cluster {
+                self.publish(message, from: id, through: cluster)
+                return
+            }
             let (deliveries, note) = self.room.receive(message, from: id)
             switch note {
             case .broadcast(let line, let sequence, let repaired):
@@ -55,6 +87,25 @@ final class RoomHub: @unchecked Sendable {
             self.dispatch(deliveries)
         }
     }
+
+    /// Cluster mode: the line goes to the cluster's outbox; it comes back, numbered, through
+    /// `clusterDelivered`. A full outbox (database away too long) closes the speaker with 1013.
+    private func publish(_ message: Message, from id: Int, through cluster: PostgresRoomLink) {
+        switch room.interpret(message, from: id) {
+        case .say(let line, let via, _):
+            guard cluster.publish(line, via: via) else {
+                logger.warning("cluster outbox full: member asked to come back", metadata: ["from": "\(id)", "limit": "\(cluster.settings.outboxLimit)"])
+                members[id]?.close(.roomBacklogFull(limit: cluster.settings.outboxLimit))
+                return
+            }
+        case .refuse(let replies, let reason):
+            logger.info("message dropped", metadata: ["from": "\(id)", "reason": "\(reason)"])
+            dispatch(replies)
+        }
+    }
+
+    /// Members in the room, as of the hub's last join or leave (any thread).
+    var currentMemberCount: Int { memberGauge.load(ordering: .relaxed) }
 
     /// Members currently in the room (for tests and logs); completes on the hub's loop.
     func memberCount() -> EventLoopFuture<Int> {

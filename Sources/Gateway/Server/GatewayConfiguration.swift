@@ -1,3 +1,4 @@
+import Cluster
 import WebSocketCore
 
 /// Everything the live gateway needs to know, with embedded defaults (no external service).
@@ -48,6 +49,9 @@ public struct GatewayConfiguration: Sendable {
     public var heapTrimIntervalSeconds: Double = 5
     /// When set, TLS on the port (`wss://`, `https://`); the handshake's `secure` follows it.
     public var tls: TLSSettings?
+    /// When set, the room is shared with every instance on the same PostgreSQL database
+    /// (`--cluster postgres://…`); without it the room lives in this process only.
+    public var cluster: ClusterSettings?
 
     /// What a WebSocket path leads to.
     public enum Endpoint: String, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Cluster
 import Logging
 import NIOCore
 import NIOPosix
@@ -27,9 +28,15 @@ public final class GatewayServer: Sendable {
         if tlsContext != nil { adjusted.handshake.secure = true }
         let configuration = adjusted
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        let room = RoomHub(loop: group.next(), logger: logger)
+        if let settings = configuration.cluster {
+            let link = PostgresRoomLink(settings: settings, group: group, logger: logger) { records in room.clusterDelivered(records) }
+            room.attach(link)
+            link.start()
+        }
         let services = GatewayServices(registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
                                        budget: BufferBudget(limit: configuration.maxBufferedBytesTotal),
-                                       room: RoomHub(loop: group.next(), logger: logger), observer: observer)
+                                       room: room, observer: observer)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -57,6 +64,7 @@ public final class GatewayServer: Sendable {
             return GatewayServer(configuration: configuration, group: group, channel: channel, services: services, logger: logger,
                                  heapTrimming: scheduleHeapTrimming(configuration, group: group, services: services, logger: logger))
         } catch {
+            room.cluster?.stop()
             try? group.syncShutdownGracefully()
             throw GatewayStartError.bind(host: configuration.host, port: configuration.port, underlying: "\(error)")
         }
@@ -92,6 +100,9 @@ public final class GatewayServer: Sendable {
         self.logger = logger
     }
 
+    /// The cluster link's figures (nil without `--cluster`).
+    public var clusterMetrics: ClusterMetrics? { services.room.cluster?.metrics }
+
     /// Members of the room right now.
     public func roomMemberCount() throws -> Int { try services.room.memberCount().wait() }
 
@@ -104,11 +115,13 @@ public final class GatewayServer: Sendable {
         services.registry.closeAll(code: .goingAway, reason: "server shutting down")
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
         while services.registry.count > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        services.room.cluster?.stop()
         try? group.syncShutdownGracefully()
     }
 
     public func shutdown() throws {
         heapTrimming?.cancel()
+        services.room.cluster?.stop()
         try? channel.close().wait()
         try group.syncShutdownGracefully()
     }

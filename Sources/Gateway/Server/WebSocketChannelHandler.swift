@@ -129,7 +129,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             return
         case .notWebSocket(let request, _):
             statistics.path = request.path
-            writeAndClose(StaticPages.response(for: request, routes: configuration.routes))
+            writeAndClose(StaticPages.response(for: request, routes: configuration.routes, metrics: services.metricsExposition))
         case .rejected(let error, let response):
             statistics.failure = error
             logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
@@ -138,6 +138,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             statistics.path = accepted.request.path
             guard let endpoint = configuration.routes[accepted.request.path] else {
                 writeAndClose(HTTPResponseWriter.response(status: 404, body: "no WebSocket endpoint at \(accepted.request.path)\n"))
+                return
+            }
+            if endpoint == .room, let cluster = services.room.cluster, !cluster.isAvailable {
+                let refusal = WebSocketError.roomUnavailable
+                statistics.failure = refusal
+                logger.warning("connection refused", metadata: ["peer": "\(statistics.peer)", "reason": "\(refusal.reason)"])
+                writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")],
+                                                          body: refusal.reason + "\n"))
                 return
             }
             self.endpoint = endpoint
@@ -229,7 +237,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func joinRoom(dialect: ChatDialect, version: ProtocolVersion) {
         let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
         joinedRoom = true
-        services.room.join(RoomMember(id: id, eventLoop: context!.eventLoop) { line in handler.value.deliver(line) },
+        let loop = context!.eventLoop
+        services.room.join(RoomMember(id: id, eventLoop: loop, deliver: { line in handler.value.deliver(line) },
+                                      close: { error in loop.execute { handler.value.fail(error) } }),
                            dialect: dialect, version: version)
     }
 
@@ -276,6 +286,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
             context.close(promise: nil)
         }
+    }
+
+    /// Closes with the error's close code (room backlog full: 1013), through the closing handshake.
+    func fail(_ error: WebSocketError) {
+        guard case .open = state else { return }
+        statistics.failure = error
+        closeSession(code: error.closeCode ?? .policyViolation, reason: error.reason)
     }
 
     /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
