@@ -6,7 +6,7 @@ frame it receives, and moves to the next instance if its own goes away.
   python_cluster_member.py --urls URL[,URL...] --name NAME --count N [--interval S] [--expect TOTAL]
                            [--settle S] [--deflate] [--subprotocol P] [--wait-stdin] [--timeout S]
 
-Prints "joined URL", "frame: TEXT" per frame, "reconnected URL" after a move, "sent N" once all
+Prints "joined URL", "frame: TEXT" per frame, "reconnected URL after N" after a move (N lines sent before), "sent N" once all
 lines are out, then "done". It stops when it has received TOTAL chat lines (--expect), or when
 nothing arrived for --settle seconds after its last line went out.
 """
@@ -69,7 +69,7 @@ async def main():
         old = state["ws"]
         ws, at = await connect(args, urls, state["at"] + 1)
         state["ws"], state["at"] = ws, at
-        print("reconnected", urls[at], flush=True)
+        print("reconnected", urls[at], "after", state["sent"], flush=True)
         moved.set()
 
     async def sender():

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The cluster under faults, while members talk: the LISTEN connection killed by the database,
+/// the database stopped and restarted, an instance killed. Afterwards, for every member that
+/// stayed connected: nothing lost, duplicated or reordered — checked by the room's sequence
+/// numbers (contiguous) and by content (the same list on every member).
+@Suite(.serialized) struct ClusterFaultTests {
+    typealias Instance = ClusterPeerTests.Instance
+
+    /// Collects every member's lines and checks what every stayer must see.
+    static func collect(_ members: [(String, PeerProcess.Running)]) throws -> [String: [ClusterPeerTests.Seen]] {
+        var seen: [String: [ClusterPeerTests.Seen]] = [:]
+        for (name, member) in members {
+            let result = member.finish(timeout: 120)
+            #expect(result.status == 0, "\(name): \(result)")
+            seen[name] = try ClusterPeerTests.seen(result)
+        }
+        return seen
+    }
+
+    static func expectOneOrder(_ seen: [String: [ClusterPeerTests.Seen]], reference name: String) throws -> [RoomPeerTests.Line] {
+        let reference = try #require(seen[name]).map(\.line)
+        for (other, lines) in seen { #expect(lines.map(\.line) == reference, "\(other) saw another order than \(name)") }
+        for (other, lines) in seen where lines.contains(where: { $0.sequence != nil }) { ClusterPeerTests.expectContiguous(lines, other) }
+        return reference
+    }
+
+    static func saidInOrder(_ reference: [RoomPeerTests.Line], _ name: String, count: Int) {
+        #expect(reference.filter { $0.from == name }.map(\.message) == (1...count).map { "\(name) \($0)" }, "\(name)'s lines")
+    }
+
+    @Test func listenConnectionKilledMidStream() throws {
+        let postgres = try TestPostgres()
+        let (a, b) = (try Instance("A", postgres: postgres), try Instance("B", postgres: postgres))
+        for instance in [a, b] { try instance.waitAvailable() }
+        let count = 80
+        let tvLines = ["avant", "pendant", "apr\u{e8}s"]
+        let total = 2 * count + tvLines.count
+        let members: [(String, PeerProcess.Running)] = [
+            ("PyA", try ClusterPeerTests.pythonMember([a.url("/chat")], name: "PyA", count: count, interval: 0.02, expect: total, deflate: true, richDialect: true)),
+            ("PyB", try ClusterPeerTests.pythonMember([b.url("/chat")], name: "PyB", count: count, interval: 0.02, expect: total, deflate: false, richDialect: true)),
+            ("TV", try ClusterPeerTests.hixieMember(b.url("/serveur.php"), name: "TV", lines: tvLines, expect: total)),
+        ]
+        ClusterPeerTests.waitForMembers([a, b], members.count)
+        for (_, member) in members { member.send("go") }
+        // Twice, mid-stream: PostgreSQL ends both instances' LISTEN sessions.
+        for _ in 0..<2 {
+            Thread.sleep(forTimeInterval: 0.5)
+            let killed = try postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'passerelle-listen%'")
+            #expect(killed.lines == ["t", "t"], "\(killed)")
+        }
+        let reference = try Self.expectOneOrder(try Self.collect(members), reference: "PyB")
+        #expect(reference.count == total)
+        Self.saidInOrder(reference, "PyA", count: count)
+        Self.saidInOrder(reference, "PyB", count: count)
+        #expect(reference.filter { $0.from == "TV" }.map(\.message) == tvLines)
+        for instance in [a, b] {
+            let metrics = instance.metrics()
+            #expect((metrics["passerelle_cluster_listener_reconnects_total"] ?? 0) >= 2, "\(instance.name): \(metrics)")
+            #expect((metrics["passerelle_cluster_catch_ups_total"] ?? 0) >= 2, "\(instance.name): \(metrics)")
+            #expect(metrics["passerelle_cluster_available"] == 1)
+        }
+        for instance in [a, b] { #expect(instance.stop().status == 0) }
+    }
+
+    @Test func databaseStoppedAndRestartedMembersStayAndNothingIsLost() throws {
+        let postgres = try TestPostgres()
+        let (a, b) = (try Instance("A", postgres: postgres), try Instance("B", postgres: postgres))
+        for instance in [a, b] { try instance.waitAvailable() }
+        let count = 100
+        let tvLines = ["la base s'arr\u{ea}te", "et revient"]
+        let total = 2 * count + tvLines.count
+        let members: [(String, PeerProcess.Running)] = [
+            ("PyA", try ClusterPeerTests.pythonMember([a.url("/chat")], name: "PyA", count: count, interval: 0.03, expect: total, deflate: false, richDialect: true)),
+            ("PyB", try ClusterPeerTests.pythonMember([b.url("/chat")], name: "PyB", count: count, interval: 0.03, expect: total, deflate: true, richDialect: true)),
+            ("TV", try ClusterPeerTests.hixieMember(a.url("/serveur.php"), name: "TV", lines: tvLines, expect: total)),
+        ]
+        ClusterPeerTests.waitForMembers([a, b], members.count)
+        for (_, member) in members { member.send("go") }
+        Thread.sleep(forTimeInterval: 0.8)
+        try postgres.stop()
+        // The instance notices, and sends new members elsewhere while members already in stay.
+        #expect(a.waitFor(10) { $0["passerelle_cluster_available"] == 0 })
+        let newcomer = try PeerProcess.run("python3", ["-c", """
+            import asyncio, sys, websockets
+            async def main():
+                try:
+                    async with websockets.connect(sys.argv[1], open_timeout=5):
+                        print("joined")
+                except websockets.InvalidStatus as refused:
+                    print("status", refused.response.status_code, refused.response.headers.get("Retry-After"))
+            asyncio.run(main())
+            """, a.url("/chat")])
+        #expect(newcomer.stdout.contains("status 503 5"), "\(newcomer)")
+        Thread.sleep(forTimeInterval: 1.0)
+        try postgres.start()
+        let reference = try Self.expectOneOrder(try Self.collect(members), reference: "PyA")
+        #expect(reference.count == total)
+        Self.saidInOrder(reference, "PyA", count: count)
+        Self.saidInOrder(reference, "PyB", count: count)
+        #expect(reference.filter { $0.from == "TV" }.map(\.message) == tvLines)
+        for instance in [a, b] {
+            let metrics = instance.metrics()
+            #expect((metrics["passerelle_cluster_database_errors_total"] ?? 0) > 0, "\(instance.name): \(metrics)")
+            #expect(metrics["passerelle_cluster_outbox_refusals_total"] == 0)
+            #expect(metrics["passerelle_cluster_available"] == 1, "\(instance.name) back: \(metrics)")
+        }
+        for instance in [a, b] { #expect(instance.stop().status == 0) }
+    }
+
+    @Test func instanceKilledItsMemberMovesTheOthersLoseNothing() throws {
+        let postgres = try TestPostgres()
+        let instances = try ["A", "B", "C"].map { try Instance($0, postgres: postgres) }
+        for instance in instances { try instance.waitAvailable() }
+        let (a, b, c) = (instances[0], instances[1], instances[2])
+        let count = 80
+        let stayers: [(String, PeerProcess.Running)] = [
+            ("PyA", try ClusterPeerTests.pythonMember([a.url("/chat")], name: "PyA", count: count, interval: 0.02, expect: nil, deflate: true, richDialect: true)),
+            ("PyB", try ClusterPeerTests.pythonMember([b.url("/chat")], name: "PyB", count: count, interval: 0.02, expect: nil, deflate: false, richDialect: true)),
+        ]
+        let mover = try ClusterPeerTests.pythonMember([c.url("/chat"), a.url("/chat")], name: "Mover", count: count, interval: 0.02,
+                                                      expect: nil, deflate: true, richDialect: true)
+        ClusterPeerTests.waitForMembers(instances, 3)
+        for (_, member) in stayers { member.send("go") }
+        mover.send("go")
+        Thread.sleep(forTimeInterval: 0.6)
+        kill(c.process.process.processIdentifier, SIGKILL)
+        let moved = mover.finish(timeout: 120)
+        #expect(moved.status == 0, "\(moved)")
+        let reconnected = try #require(moved.lines.first { $0.hasPrefix("reconnected ") }, "the mover moved: \(moved)")
+        #expect(reconnected.contains(a.url("/chat")))
+        let sentBefore = try #require(Int(reconnected.split(separator: " ").last ?? ""))
+        let seen = try Self.collect(stayers)
+        let reference = try Self.expectOneOrder(seen, reference: "PyA")
+        Self.saidInOrder(reference, "PyA", count: count)
+        Self.saidInOrder(reference, "PyB", count: count)
+        // The mover's lines: in order, none twice; those in flight on C when it died may be lost,
+        // every one said after the move arrives.
+        let moverNumbers = reference.filter { $0.from == "Mover" }.compactMap { Int($0.message.split(separator: " ").last ?? "") }
+        #expect(moverNumbers == moverNumbers.sorted() && Set(moverNumbers).count == moverNumbers.count, "\(moverNumbers)")
+        #expect(Set(moverNumbers).isSuperset(of: (sentBefore + 1)...count), "after the move: \(moverNumbers)")
+        // After its move the mover follows the room in the same numbering.
+        let moverAfter = try ClusterPeerTests.seen(PeerProcess.Result(status: 0, stdout: moved.lines.drop { !$0.hasPrefix("reconnected") }.joined(separator: "\n"),
+                                                                      stderr: "", timedOut: false))
+        ClusterPeerTests.expectContiguous(moverAfter, "Mover after its move")
+        let byNumber = Dictionary(seen["PyA"]!.compactMap { line in line.sequence.map { ($0, line.line) } }, uniquingKeysWith: { first, _ in first })
+        for line in moverAfter { #expect(byNumber[line.sequence!] == line.line, "#\(line.sequence!) differs on the mover") }
+        for instance in [a, b] { #expect(instance.stop().status == 0) }
+    }
+}
