@@ -19,6 +19,15 @@ public struct BroadcastLoad: Sendable {
     public var deflate: Bool
     public var seconds: Double
     public var warmupSeconds: Double
+    /// More instances of the same room (a cluster, issue 8): member i connects to the i-th of
+    /// (host, port) followed by these, round robin, so senders and receivers sit on every instance.
+    public var moreEndpoints: [(host: String, port: Int)] = []
+
+    /// Where member `index` connects.
+    func endpoint(_ index: Int) -> (host: String, port: Int) {
+        let all = [(host, port)] + moreEndpoints
+        return all[index % all.count]
+    }
 
     public init(host: String, port: Int, path: String, members: Int, senders: Int, window: Int = 1, messageBytes: Int = 20,
                 deflate: Bool = false, seconds: Double = 10, warmupSeconds: Double = 2) {
@@ -60,11 +69,12 @@ public struct BroadcastLoad: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let member = BroadcastMember(load: self, name: name, sends: index < senders, recorder: recorder, state: state)
+                        let member = BroadcastMember(load: self, index: index, name: name, sends: index < senders, recorder: recorder, state: state)
                         try channel.pipeline.syncOperations.addHandler(member)
                     }
                 }
-            channels.append(try bootstrap.connect(host: host, port: port).wait())
+            let (memberHost, memberPort) = endpoint(index)
+            channels.append(try bootstrap.connect(host: memberHost, port: memberPort).wait())
         }
         defer { for channel in channels { try? channel.close().wait() } }
         let deadline = Date().addingTimeInterval(joinTimeout)
@@ -116,14 +126,15 @@ final class BroadcastMember: BenchConnection, @unchecked Sendable {
     private var sentAt: [UInt64] = []   // FIFO of own lines in flight (the room keeps one order)
     private var sentHead = 0
 
-    init(load: BroadcastLoad, name: String, sends: Bool, recorder: LatencyRecorder, state: BroadcastLoadState) {
+    init(load: BroadcastLoad, index: Int, name: String, sends: Bool, recorder: LatencyRecorder, state: BroadcastLoadState) {
         self.load = load
         self.sends = sends
         self.recorder = recorder
         self.state = state
         ownPrefix = BroadcastLoad.deliveryPrefix + Array(name.utf8) + [UInt8(ascii: "\"")]
         line = .text(BroadcastLoad.line(from: name, bytes: load.messageBytes))
-        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: .rfc6455, deflate: load.deflate))
+        let (host, port) = load.endpoint(index)
+        super.init(client: BenchClient(host: host, port: port, path: load.path, version: .rfc6455, deflate: load.deflate))
     }
 
     override func didOpen() {

@@ -5,6 +5,9 @@ public enum ChatCommand: Hashable, Sendable {
     /// `ctrl/chat/out`: say a line. `repaired` when the tutorial's unescaped inner JSON had to be
     /// read leniently.
     case say(ChatLine, repaired: Bool)
+    /// `ctrl/room/history` (`passerelle.chat.v1` only, with a cluster): the stored lines numbered
+    /// after `after`, at most `limit`.
+    case history(after: UInt64, limit: Int)
     /// A well-formed message with an action the room does not know.
     case unknownAction(String)
     /// Not the room's protocol at all.
@@ -12,6 +15,10 @@ public enum ChatCommand: Hashable, Sendable {
 
     /// The inbound action of the tutorial's protocol.
     public static let chatOut = "ctrl/chat/out"
+    /// History replay, an extension of `passerelle.chat.v1`.
+    public static let historyRequest = "ctrl/room/history"
+    /// The most lines one history request returns.
+    public static let historyLimit = 1_000
 
     /// Parses one text frame.
     ///
@@ -26,6 +33,13 @@ public enum ChatCommand: Hashable, Sendable {
             return .malformed("not a JSON object")
         }
         guard let action = object["action"] as? String else { return .malformed("no action") }
+        if action == historyRequest {
+            let msg = object["msg"] as? [String: Any] ?? [:]
+            let after = (msg["after"] as? NSNumber)?.int64Value ?? 0
+            let limit = (msg["limit"] as? NSNumber)?.intValue ?? 100
+            guard after >= 0, limit > 0 else { return .malformed("history: after ≥ 0 and limit > 0") }
+            return .history(after: UInt64(after), limit: min(limit, historyLimit))
+        }
         guard action == chatOut else { return .unknownAction(action) }
         switch object["msg"] {
         case let inner as [String: Any]:

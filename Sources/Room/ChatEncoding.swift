@@ -14,8 +14,15 @@ public enum ChatEncoding {
 
     /// A chat line for `passerelle.chat.v1` clients: raw text, the room's sequence number and the
     /// sender's protocol version.
-    public static func passerelle(_ line: ChatLine, sequence: UInt64, via: String) -> String {
-        json(["action": chatIn, "msg": ["from": line.from, "message": line.message], "seq": sequence, "via": via])
+    public static func passerelle(_ line: ChatLine, sequence: UInt64, via: String, history: Bool = false) -> String {
+        var object: [String: Any] = ["action": chatIn, "msg": ["from": line.from, "message": line.message], "seq": sequence, "via": via]
+        if history { object["history"] = true }
+        return json(object)
+    }
+
+    /// The end of a history reply: how many stored lines were sent, up to which sequence.
+    public static func historyEnd(after: UInt64, count: Int, through: UInt64) -> String {
+        json(["action": "ws/room/history", "msg": ["after": after, "count": count, "through": through]])
     }
 
     /// Presence for `passerelle.chat.v1` clients.

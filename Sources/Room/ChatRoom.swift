@@ -49,6 +49,8 @@ public struct ChatRoom {
     /// gateway numbers here, or the cluster numbers across instances), or replies to the sender only.
     public enum Interpretation: Hashable, Sendable {
         case say(ChatLine, via: String, repaired: Bool)
+        /// A `passerelle.chat.v1` member asks for stored lines (answered by the cluster, see `historyReply`).
+        case history(after: UInt64, limit: Int)
         case refuse(replies: [Delivery], reason: String)
     }
 
@@ -65,6 +67,10 @@ public struct ChatRoom {
         switch command {
         case .say(let line, let repaired):
             return .say(line, via: sender.version.rawValue, repaired: repaired)
+        case .history(let after, let limit):
+            // Never for tutorial pages: they would show old lines as new ones (SEED-CLIENT.md).
+            guard sender.dialect == .passerelle else { return .refuse(replies: [], reason: "history asked by a tutorial-dialect member") }
+            return .history(after: after, limit: limit)
         case .unknownAction(let action):
             return .refuse(replies: errorReply(to: sender, "unknown action \(action)"), reason: "unknown action \(action)")
         case .malformed(let why):
@@ -87,9 +93,25 @@ public struct ChatRoom {
         case .say(let line, let via, let repaired):
             sequence += 1
             return (broadcast(line, sequence: sequence, via: via), .broadcast(line, sequence: sequence, repaired: repaired))
+        case .history:
+            return (errorReply(to: members.first { $0.id == id }!, "history is kept only by a cluster (--cluster)"),
+                    .dropped(reason: "history without a cluster"))
         case .refuse(let replies, let reason):
             return (replies, .dropped(reason: reason))
         }
+    }
+
+    /// Stored lines for one member, marked as history, then the end marker (sequence numbers let
+    /// the client merge them with live lines that arrived meanwhile).
+    public func historyReply(to id: MemberID, lines: [(line: ChatLine, sequence: UInt64, via: String)], after: UInt64) -> [Delivery] {
+        guard let member = members.first(where: { $0.id == id }), member.dialect == .passerelle else { return [] }
+        return lines.map { Delivery(to: id, text: ChatEncoding.passerelle($0.line, sequence: $0.sequence, via: $0.via, history: true)) }
+            + [Delivery(to: id, text: ChatEncoding.historyEnd(after: after, count: lines.count, through: lines.last?.sequence ?? after))]
+    }
+
+    /// An error reply to one member (`passerelle` dialect only).
+    public func errorReply(to id: MemberID, _ reason: String) -> [Delivery] {
+        members.first { $0.id == id }.map { errorReply(to: $0, reason) } ?? []
     }
 
     private func errorReply(to member: Member, _ reason: String) -> [Delivery] {

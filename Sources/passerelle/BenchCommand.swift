@@ -91,6 +91,9 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Offer permessage-deflate (as browsers do).")
         var deflate = false
 
+        @Option(help: "Another instance of the same room, ws://HOST:PORT (repeatable): members are spread over URL and these, round robin (a cluster sharing one room).")
+        var also: [String] = []
+
         @OptionGroup var timing: RunOptions
 
         var senderCount: Int? { senders == "all" ? members : Int(senders) }
@@ -105,10 +108,17 @@ struct BenchCommand: ParsableCommand {
             let endpoint: CaseRunner.Target
             do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             let count = senderCount ?? members
-            let load = BroadcastLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, members: members, senders: count,
+            var load = BroadcastLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, members: members, senders: count,
                                      window: window ?? (count == 1 ? 16 : 1), messageBytes: size, deflate: deflate,
                                      seconds: timing.duration, warmupSeconds: timing.warmup)
-            try timing.measure(scenario: "broadcast-\(count == members ? "all" : "\(count)")-send-\(members)m-\(size)B" + (deflate ? "+deflate" : ""),
+            do {
+                load.moreEndpoints = try also.map { text in
+                    let target = try CaseRunner.Target(url: text)
+                    return (target.host, target.port)
+                }
+            } catch { throw ValidationError("--also: \(error)") }
+            let spread = also.isEmpty ? "" : "-\(also.count + 1)inst"
+            try timing.measure(scenario: "broadcast-\(count == members ? "all" : "\(count)")-send-\(members)m-\(size)B" + (deflate ? "+deflate" : "") + spread,
                             url: url, connections: members, messageBytes: size) {
                 let outcome = try load.run()
                 // Members that never joined count as failures too.

@@ -152,3 +152,28 @@ import Glibc
         for instance in [a, b] { #expect(instance.stop().status == 0) }
     }
 }
+
+/// Retention keeps the table bounded while the room goes on.
+@Suite(.serialized) struct ClusterRetentionTests {
+    @Test func retentionByCountKeepsTheTableBounded() throws {
+        let postgres = try TestPostgres()
+        let a = try ClusterPeerTests.Instance("A", postgres: postgres, extra: ["--cluster-retention-count", "20", "--cluster-retention-interval", "0.3"])
+        try a.waitAvailable()
+        let member = try ClusterPeerTests.pythonMember([a.url("/chat")], name: "Py", count: 60, interval: 0.005, expect: 60, deflate: false, richDialect: true)
+        ClusterPeerTests.waitForMembers([a], 1)
+        member.send("go")
+        let result = member.finish(timeout: 60)
+        #expect(result.status == 0, "\(result)")
+        let lines = try ClusterPeerTests.seen(result)
+        #expect(lines.count == 60)
+        ClusterPeerTests.expectContiguous(lines, "Py")
+        var rows = ""
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            Thread.sleep(forTimeInterval: 0.3)
+            rows = try postgres.sql("SELECT count(*), min(seq), max(seq) FROM passerelle_room_messages").stdout
+        } while rows.trimmingCharacters(in: .whitespacesAndNewlines) != "20|41|60" && Date() < deadline
+        #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "20|41|60", "the last 20 rows kept: \(rows)")
+        #expect(a.stop().status == 0)
+    }
+}

@@ -117,11 +117,15 @@ import Glibc
 
     @Test func threeInstancesOneRoomEveryFramingOneOrder() throws {
         let postgres = try TestPostgres()
-        let instances = try ["A", "B", "C"].map { try Instance($0, postgres: postgres) }
+        // B announces references only (as for lines too long for a NOTIFY): A and C read its rows.
+        let instances = try [("A", []), ("B", ["--cluster-notify-inline-limit", "64"]), ("C", [])].map {
+            try Instance($0.0, postgres: postgres, extra: $0.1)
+        }
         for instance in instances { try instance.waitAvailable() }
         let (a, b, c) = (instances[0], instances[1], instances[2])
         let count = 12
-        let tvLines = ["bonsoir depuis 2010", "hixie-76 sur A", "<b>pas de HTML</b>"]
+        // The last is longer than a NOTIFY payload may be (8000 bytes): announced by reference.
+        let tvLines = ["bonsoir depuis 2010", "hixie-76 sur A", "<b>pas de HTML</b>", String(repeating: "t\u{e9}l\u{e9} ", count: 1_500)]
         let total = 4 * count + tvLines.count
         let members: [(String, PeerProcess.Running)] = [
             ("TV", try Self.hixieMember(a.url("/serveur.php"), name: "TV", lines: tvLines, expect: total)),
@@ -153,9 +157,30 @@ import Glibc
         // Every instance delivered others' lines and dropped its own echoes.
         for instance in instances {
             let metrics = instance.metrics()
-            #expect((metrics["passerelle_cluster_delivered_remote_total"] ?? 0) > 0, "\(instance.name): \(metrics)")
+            #expect(metrics["passerelle_cluster_delivered_remote_total"] == Double(total - (instance === a ? count + tvLines.count : count * (instance === b ? 1 : 2))),
+                    "\(instance.name): \(metrics)")
             #expect(metrics["passerelle_cluster_database_errors_total"] == 0, "\(instance.name): \(metrics)")
+            // Everything referenced (B's lines, the TV's long line) was read from the table.
+            if instance !== b { #expect((metrics["passerelle_cluster_catch_up_rows_total"] ?? 0) >= Double(count), "\(instance.name): \(metrics)") }
         }
+        // History replay (passerelle.chat.v1 only): the stored lines, numbered as everyone saw them.
+        let history = try PeerProcess.run("python3", ["-c", """
+            import asyncio, json, sys, websockets
+            async def main():
+                async with websockets.connect(sys.argv[1], subprotocols=["passerelle.chat.v1"]) as ws:
+                    await ws.send(json.dumps({"action": "ctrl/room/history", "msg": {"after": 2, "limit": 1000}}))
+                    while True:
+                        text = await asyncio.wait_for(ws.recv(), 10)
+                        print("frame:", text, flush=True)
+                        if '"ws/room/history"' in text:
+                            return
+            asyncio.run(main())
+            """, c.url("/chat")])
+        #expect(history.status == 0, "\(history)")
+        let replayed = try Self.seen(history)
+        #expect(replayed.map(\.line) == Array(reference.dropFirst(2)), "history after #2")
+        #expect(replayed.first?.sequence == seen["PyB"]?[2].sequence)
+        #expect(history.lines.last?.contains(#""count":\#(total - 2)"#) == true, "\(history.lines.last ?? "")")
         for instance in instances { #expect(instance.stop().status == 0) }
     }
 }

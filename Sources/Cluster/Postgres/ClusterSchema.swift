@@ -114,6 +114,14 @@ enum ClusterSchema {
         """
     }
 
+    /// Stored lines after `after`, for a member's history request.
+    static func history(room: String, after: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT seq, instance, sender, message, via, sent_at FROM passerelle_room_messages
+        WHERE room = \(room) AND seq > \(after) ORDER BY seq LIMIT \(limit)
+        """
+    }
+
     /// Retention: by age (seconds, 0 = none) and by count per room (0 = none).
     static func retention(room: String, keepSeconds: Double, keepCount: Int) -> PostgresQuery {
         """

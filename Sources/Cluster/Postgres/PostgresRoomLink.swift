@@ -27,6 +27,9 @@ public final class PostgresRoomLink: Sendable {
     private let logger: Logger
     private let health = Mutex(Health())
     private let tasks = Mutex<[Task<Void, Never>]>([])
+    /// History reads in flight (each on its own short connection); bounded.
+    private let historyReads = Mutex(0)
+    public static let maxHistoryReads = 4
 
     private struct Health {
         var listenerReady = false
@@ -76,6 +79,27 @@ public final class PostgresRoomLink: Sendable {
         return accepted
     }
 
+    /// Stored lines numbered after `after` (at most `limit`), for a member that asked. nil when
+    /// `maxHistoryReads` are already running (the member is told to ask again).
+    public func history(after: Int64, limit: Int) async throws -> [ClusterRecord]? {
+        guard historyReads.withLock({ count -> Bool in
+            guard count < Self.maxHistoryReads else { return false }
+            count += 1
+            return true
+        }) else { return nil }
+        defer { historyReads.withLock { $0 -= 1 } }
+        return try await withConnection(role: "history") { connection in
+            var records: [ClusterRecord] = []
+            for try await (sequence, instance, sender, message, via, sentAt) in try await connection.query(
+                ClusterSchema.history(room: self.settings.room, after: after, limit: limit), logger: self.logger)
+                .decode((Int64, String, String, String, String, Int64).self) {
+                records.append(ClusterRecord(room: self.settings.room, sequence: sequence, instance: instance,
+                                             line: ChatLine(from: sender, message: message), via: via, sentAtMicros: sentAt))
+            }
+            return records
+        }
+    }
+
     // MARK: Tasks
 
     private func runListener() async {
@@ -95,11 +119,10 @@ public final class PostgresRoomLink: Sendable {
                         await self.orderer.notification(notification.payload)
                     }
                 }
-            } catch {
-                if Task.isCancelled { break }
+            } catch where !Task.isCancelled {
                 metrics.update { $0.databaseErrors += 1 }
                 logger.warning("cluster: LISTEN connection lost", metadata: ["error": "\(Self.describe(error))"])
-            }
+            } catch {}
             setHealth { $0.listenerReady = false }
             await orderer.listenerDown()
             try? await connection?.close()
@@ -169,10 +192,10 @@ public final class PostgresRoomLink: Sendable {
             try? await Task.sleep(nanoseconds: UInt64(settings.retentionIntervalSeconds * 1e9))
             if Task.isCancelled { break }
             do {
-                let connection = try await connect(role: "retention")
-                defer { connection.close().whenComplete { _ in } }
-                try await connection.query(ClusterSchema.retention(room: settings.room, keepSeconds: settings.retentionSeconds,
-                                                                   keepCount: settings.retentionCount), logger: logger)
+                try await withConnection(role: "retention") { connection in
+                    try await connection.query(ClusterSchema.retention(room: self.settings.room, keepSeconds: self.settings.retentionSeconds,
+                                                                       keepCount: self.settings.retentionCount), logger: self.logger)
+                }
             } catch {
                 metrics.update { $0.databaseErrors += 1 }
                 logger.info("cluster: retention skipped", metadata: ["error": "\(Self.describe(error))"])
@@ -214,6 +237,20 @@ public final class PostgresRoomLink: Sendable {
         let configuration = try settings.database.connectionConfiguration(applicationName: "passerelle-\(role) \(settings.instance)",
                                                                           connectTimeoutSeconds: settings.connectTimeoutSeconds)
         return try await PostgresConnection.connect(on: group.any(), configuration: configuration, id: Self.nextConnectionID(), logger: logger)
+    }
+
+    /// A short-lived connection, closed (and awaited: postgres-nio traps on a connection released
+    /// unclosed) whatever `body` does.
+    private func withConnection<T: Sendable>(role: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await connect(role: role)
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     private static let connectionIDs = Atomic<Int>(0)

@@ -98,9 +98,27 @@ final class RoomHub: @unchecked Sendable {
                 members[id]?.close(.roomBacklogFull(limit: cluster.settings.outboxLimit))
                 return
             }
+        case .history(let after, let limit):
+            Task {
+                let reply: Result<[ClusterRecord]?, any Error>
+                do { reply = .success(try await cluster.history(after: Int64(clamping: after), limit: limit)) } catch { reply = .failure(error) }
+                self.loop.execute { self.answerHistory(reply, to: id, after: after) }
+            }
         case .refuse(let replies, let reason):
             logger.info("message dropped", metadata: ["from": "\(id)", "reason": "\(reason)"])
             dispatch(replies)
+        }
+    }
+
+    private func answerHistory(_ reply: Result<[ClusterRecord]?, any Error>, to id: Int, after: UInt64) {
+        switch reply {
+        case .success(let records?):
+            dispatch(room.historyReply(to: id, lines: records.map { ($0.line, UInt64($0.sequence), $0.via) }, after: after))
+        case .success(nil):
+            dispatch(room.errorReply(to: id, "history busy, ask again"))
+        case .failure(let error):
+            logger.warning("history read failed", metadata: ["from": "\(id)", "error": "\(error)"])
+            dispatch(room.errorReply(to: id, "history unavailable: cluster database unreachable"))
         }
     }
 
