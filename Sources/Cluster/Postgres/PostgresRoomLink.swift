@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -29,6 +30,8 @@ public final class PostgresRoomLink: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     /// History reads in flight (each on its own short connection); bounded.
     private let historyReads = Mutex(0)
+    /// Every connection open now, so that `stop` can close them.
+    private let openConnections = Mutex<[ObjectIdentifier: PostgresConnection]>([:])
     public static let maxHistoryReads = 4
 
     private struct Health {
@@ -62,9 +65,25 @@ public final class PostgresRoomLink: Sendable {
         tasks.withLock { $0 = started }
     }
 
-    public func stop() {
+    /// Stops the tasks and closes every connection, waiting up to `seconds` (blocking: call it
+    /// off the event loops, before their group shuts down — the connections live on them).
+    public func stop(waitingUpTo seconds: Double = 3) {
         outbox.stop()
-        for task in tasks.withLock({ $0 }) { task.cancel() }
+        let running = tasks.withLock { tasks -> [Task<Void, Never>] in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in running { task.cancel() }
+        // A task waiting on a notification or a query ends when its connection does.
+        for connection in openConnections.withLock({ Array($0.values) }) { connection.close().whenComplete { _ in } }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            for task in running { await task.value }
+            done.signal()
+        }
+        if done.wait(timeout: .now() + seconds) == .timedOut {
+            logger.warning("cluster: tasks still running at shutdown")
+        }
     }
 
     /// Queues a member's line for the cluster; false when the outbox is full (or stopped).
@@ -236,7 +255,11 @@ public final class PostgresRoomLink: Sendable {
     private func connect(role: String) async throws -> PostgresConnection {
         let configuration = try settings.database.connectionConfiguration(applicationName: "passerelle-\(role) \(settings.instance)",
                                                                           connectTimeoutSeconds: settings.connectTimeoutSeconds)
-        return try await PostgresConnection.connect(on: group.any(), configuration: configuration, id: Self.nextConnectionID(), logger: logger)
+        let connection = try await PostgresConnection.connect(on: group.any(), configuration: configuration, id: Self.nextConnectionID(), logger: logger)
+        let key = ObjectIdentifier(connection)
+        openConnections.withLock { $0[key] = connection }
+        connection.closeFuture.whenComplete { _ in _ = self.openConnections.withLock { $0.removeValue(forKey: key) } }
+        return connection
     }
 
     /// A short-lived connection, closed (and awaited: postgres-nio traps on a connection released
