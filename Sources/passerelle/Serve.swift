@@ -77,6 +77,9 @@ struct Serve: ParsableCommand {
     @Option(help: "zlib memLevel of Passerelle's compressors (1–9): memory per compressor ≈ 2^(window+2) + 2^(level+9) bytes.")
     var deflateMemoryLevel: Int = 8
 
+    @Option(help: "zlib compression level of Passerelle's compressors (1 fastest … 9 smallest; -1 = zlib's default, 6).")
+    var deflateLevel: Int = GatewayConfiguration.defaultDeflate.compressionLevel
+
     @Flag(help: "Never negotiate permessage-deflate.")
     var noDeflate = false
 
@@ -141,6 +144,7 @@ struct Serve: ParsableCommand {
         }
         guard (9...15).contains(deflateWindowBits) else { throw ValidationError("--deflate-window-bits must be 9–15") }
         guard (1...9).contains(deflateMemoryLevel) else { throw ValidationError("--deflate-memory-level must be 1–9") }
+        guard deflateLevel == -1 || (1...9).contains(deflateLevel) else { throw ValidationError("--deflate-level must be 1–9 or -1") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard TLSSettings.Version(rawValue: tlsMinVersion) != nil else {
             throw ValidationError("--tls-min-version must be one of \(TLSSettings.Version.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -167,7 +171,7 @@ struct Serve: ParsableCommand {
         var handshake = GatewayConfiguration.defaultHandshake
         handshake.headLimits = HTTPHeadLimits(maxHeadBytes: maxHeadBytes, maxHeaderCount: maxHeaderCount)
         handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits, ownNoContextTakeover: !deflateContextTakeover,
-                                                                         memoryLevel: deflateMemoryLevel)
+                                                                         memoryLevel: deflateMemoryLevel, compressionLevel: deflateLevel)
         if noLegacy { handshake.versions = GatewayConfiguration.modernVersions }
         if !allowOrigin.isEmpty {
             handshake.origin = .allowList(origins: allowOrigin.filter { $0 != "null" }, allowNull: allowOrigin.contains("null"), allowMissing: true)

@@ -36,25 +36,37 @@ public final class Deflater {
     }
 
     /// Compresses one whole message and strips the sync-flush tail.
+    ///
+    /// One pass on the hot path: the input is read in place and zlib writes straight into the
+    /// result, sized by `deflateBound` (plus the sync flush's bytes) so one call nearly always
+    /// suffices; no scratch buffer, no zero fill.
     public func compress(_ message: some Collection<UInt8>) -> [UInt8] {
+        if let compressed = message.withContiguousStorageIfAvailable({ compress(contiguous: $0) }) { return compressed }
+        return Array(message).withUnsafeBufferPointer { compress(contiguous: $0) }
+    }
+
+    private func compress(contiguous input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.pointee.avail_in = UInt32(input.count)
+        defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
+        // deflateBound covers a Z_FINISH stream; a sync flush adds an empty stored block (5 bytes)
+        // and may close a partial block: 16 spare bytes.
         var output: [UInt8] = []
-        output.reserveCapacity(message.count / 2 + 64)
-        var chunk = [UInt8](repeating: 0, count: max(256, min(64 * 1024, message.count + 64)))
-        let input = Array(message)
-        input.withUnsafeBufferPointer { inputBuffer in
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
-            stream.pointee.avail_in = UInt32(inputBuffer.count)
-            repeat {
-                chunk.withUnsafeMutableBufferPointer { chunkBuffer in
-                    stream.pointee.next_out = chunkBuffer.baseAddress
-                    stream.pointee.avail_out = UInt32(chunkBuffer.count)
-                    // Z_SYNC_FLUSH never fails on a valid stream with output space; Z_BUF_ERROR
-                    // only says "no progress possible", which ends the loop below.
-                    _ = deflate(stream, Z_SYNC_FLUSH)
-                    output.append(contentsOf: chunkBuffer[0..<(chunkBuffer.count - Int(stream.pointee.avail_out))])
-                }
-            } while stream.pointee.avail_out == 0
-            stream.pointee.next_in = nil
+        var capacity = Int(deflateBound(stream, UInt(input.count))) + 16
+        while true {
+            var full = false
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                stream.pointee.next_out = buffer.baseAddress
+                stream.pointee.avail_out = UInt32(buffer.count)
+                // Z_SYNC_FLUSH never fails on a valid stream with output space; Z_BUF_ERROR
+                // only says "no progress possible", which ends the loop below.
+                _ = deflate(stream, Z_SYNC_FLUSH)
+                count = buffer.count - Int(stream.pointee.avail_out)
+                full = stream.pointee.avail_out == 0
+            }
+            if output.isEmpty { output = chunk } else { output += chunk }
+            if !full { break }
+            capacity = max(capacity, 4096)
         }
         if output.count >= 4 && output.suffix(4).elementsEqual(Self.syncTail) {
             output.removeLast(4)
