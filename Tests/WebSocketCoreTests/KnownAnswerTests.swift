@@ -26,3 +26,35 @@ import WebSocketCore
         #expect(throws: Never.self) { _ = try Inflater(windowBits: 8) }
     }
 }
+
+/// The validator's eight-bytes-at-a-time ASCII path agrees with the byte-by-byte one, at every
+/// alignment and split, on valid and invalid text.
+@Suite struct UTF8ValidatorFastPathTests {
+    static func slow(_ bytes: [UInt8]) -> Bool {
+        var validator = UTF8Validator()
+        for byte in bytes where !validator.feed(CollectionOfOne(byte)) { return false }
+        return validator.isComplete
+    }
+
+    @Test func agreesWithByteByByteEverywhere() {
+        let samples: [[UInt8]] = [
+            Array("bonjour le salon, passerelle t\u{e9}l\u{e9} \u{20ac} \u{1D11E} fin".utf8),
+            Array(String(repeating: "a", count: 37).utf8) + [0xE2, 0x82] + Array("abcdefghij".utf8),     // cut sequence
+            Array(String(repeating: "b", count: 20).utf8) + [0xC0, 0x80] + Array("abcdefgh".utf8),       // overlong
+            Array(String(repeating: "c", count: 16).utf8) + [0xED, 0xA0, 0x80],                          // surrogate
+            Array(String(repeating: "d", count: 9).utf8) + [0xF4, 0x90, 0x80, 0x80],                     // > U+10FFFF
+            Array(String(repeating: "e", count: 64).utf8) + [0xFF],
+        ]
+        for sample in samples {
+            for offset in 0..<8 {
+                let shifted = Array(sample.dropFirst(offset))
+                #expect(UTF8Validator.isValid(shifted) == Self.slow(shifted), "offset \(offset): \(shifted)")
+                for split in stride(from: 0, through: shifted.count, by: 3) {
+                    var validator = UTF8Validator()
+                    let valid = validator.feed(shifted[..<split]) && validator.feed(shifted[split...]) && validator.isComplete
+                    #expect(valid == Self.slow(shifted), "split \(split)")
+                }
+            }
+        }
+    }
+}
