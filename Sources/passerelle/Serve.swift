@@ -75,7 +75,7 @@ struct Serve: ParsableCommand {
     var deflateWindowBits: Int = 15
 
     @Option(help: "zlib memLevel of Passerelle's compressors (1–9): memory per compressor ≈ 2^(window+2) + 2^(level+9) bytes.")
-    var deflateMemoryLevel: Int = 8
+    var deflateMemoryLevel: Int = GatewayConfiguration.defaultDeflate.memoryLevel
 
     @Option(help: "zlib compression level of Passerelle's compressors (1 fastest … 9 smallest; -1 = zlib's default, 6).")
     var deflateLevel: Int = GatewayConfiguration.defaultDeflate.compressionLevel

@@ -112,6 +112,44 @@ import Glibc
         for instance in [a, b] { #expect(instance.stop().status == 0) }
     }
 
+    @Test func aFullOutboxClosesTheSpeakerWith1013AndKeepsWhatItHeld() throws {
+        let postgres = try TestPostgres()
+        let a = try Instance("A", postgres: postgres, extra: ["--cluster-outbox", "5"])
+        try a.waitAvailable()
+        let speaker = try PeerProcess.start("python3", ["-c", """
+            import asyncio, json, sys, websockets
+            async def main():
+                async with websockets.connect(sys.argv[1], subprotocols=["passerelle.chat.v1"], ping_interval=None) as ws:
+                    print("joined", flush=True)
+                    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+                    try:
+                        for n in range(1, 21):
+                            await ws.send(json.dumps({"action": "ctrl/chat/out", "msg": {"from": "Py", "message": f"Py {n}"}}))
+                            await asyncio.sleep(0.01)
+                        await asyncio.wait_for(ws.recv(), 10)
+                    except websockets.ConnectionClosed as closed:
+                        print("closed", closed.rcvd.code, closed.rcvd.reason, flush=True)
+            asyncio.run(main())
+            """, a.url("/chat")])
+        ClusterPeerTests.waitForMembers([a], 1)
+        try postgres.stop()
+        #expect(a.waitFor(10) { $0["passerelle_cluster_available"] == 0 })
+        speaker.send("go")
+        let result = speaker.finish(timeout: 30)
+        #expect(result.stdout.contains("closed 1013"), "\(result)")
+        #expect(a.metrics()["passerelle_cluster_outbox_refusals_total"] == 1)
+        // The five lines it held reach the table once the database is back, once each.
+        try postgres.start()
+        var rows = ""
+        let deadline = Date().addingTimeInterval(20)
+        repeat {
+            Thread.sleep(forTimeInterval: 0.3)
+            rows = (try? postgres.sql("SELECT count(*), count(DISTINCT message), min(message), max(seq) FROM passerelle_room_messages").stdout) ?? ""
+        } while !rows.hasPrefix("5|") && Date() < deadline
+        #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "5|5|Py 1|5", "\(rows)")
+        #expect(a.stop().status == 0)
+    }
+
     @Test func instanceKilledItsMemberMovesTheOthersLoseNothing() throws {
         let postgres = try TestPostgres()
         let instances = try ["A", "B", "C"].map { try Instance($0, postgres: postgres) }
