@@ -33,31 +33,53 @@ import Glibc
         #expect(reference.filter { $0.from == name }.map(\.message) == (1...count).map { "\(name) \($0)" }, "\(name)'s lines")
     }
 
+    /// Two instances in one room, a Python `passerelle.chat.v1` member on each (one with deflate)
+    /// saying `count` numbered lines, and a hixie-76 TV saying `tvLines`; all joined and told to speak.
+    struct TwoInstanceRoom {
+        let a: Instance, b: Instance
+        let members: [(String, PeerProcess.Running)]
+        let count: Int
+        let tvLines: [String]
+        var total: Int { 2 * count + tvLines.count }
+
+        init(_ postgres: TestPostgres, count: Int, interval: Double, tvLines: [String], deflateOnA: Bool, tvOnA: Bool) throws {
+            (a, b) = (try Instance("A", postgres: postgres), try Instance("B", postgres: postgres))
+            for instance in [a, b] { try instance.waitAvailable() }
+            self.count = count
+            self.tvLines = tvLines
+            let total = 2 * count + tvLines.count
+            members = [
+                ("PyA", try ClusterPeerTests.pythonMember([a.url("/chat")], name: "PyA", count: count, interval: interval, expect: total,
+                                                          deflate: deflateOnA, richDialect: true)),
+                ("PyB", try ClusterPeerTests.pythonMember([b.url("/chat")], name: "PyB", count: count, interval: interval, expect: total,
+                                                          deflate: !deflateOnA, richDialect: true)),
+                ("TV", try ClusterPeerTests.hixieMember((tvOnA ? a : b).url("/serveur.php"), name: "TV", lines: tvLines, expect: total)),
+            ]
+            ClusterPeerTests.waitForMembers([a, b], members.count)
+            for (_, member) in members { member.send("go") }
+        }
+
+        /// Every member saw every line, in one order, with contiguous numbers; each sender's in its order.
+        func expectEveryLineOnce() throws {
+            let reference = try ClusterFaultTests.expectOneOrder(try ClusterFaultTests.collect(members), reference: "PyA")
+            #expect(reference.count == total)
+            ClusterFaultTests.saidInOrder(reference, "PyA", count: count)
+            ClusterFaultTests.saidInOrder(reference, "PyB", count: count)
+            #expect(reference.filter { $0.from == "TV" }.map(\.message) == tvLines)
+        }
+    }
+
     @Test func listenConnectionKilledMidStream() throws {
         let postgres = try TestPostgres()
-        let (a, b) = (try Instance("A", postgres: postgres), try Instance("B", postgres: postgres))
-        for instance in [a, b] { try instance.waitAvailable() }
-        let count = 80
-        let tvLines = ["avant", "pendant", "apr\u{e8}s"]
-        let total = 2 * count + tvLines.count
-        let members: [(String, PeerProcess.Running)] = [
-            ("PyA", try ClusterPeerTests.pythonMember([a.url("/chat")], name: "PyA", count: count, interval: 0.02, expect: total, deflate: true, richDialect: true)),
-            ("PyB", try ClusterPeerTests.pythonMember([b.url("/chat")], name: "PyB", count: count, interval: 0.02, expect: total, deflate: false, richDialect: true)),
-            ("TV", try ClusterPeerTests.hixieMember(b.url("/serveur.php"), name: "TV", lines: tvLines, expect: total)),
-        ]
-        ClusterPeerTests.waitForMembers([a, b], members.count)
-        for (_, member) in members { member.send("go") }
+        let room = try TwoInstanceRoom(postgres, count: 80, interval: 0.02, tvLines: ["avant", "pendant", "apr\u{e8}s"], deflateOnA: true, tvOnA: false)
+        let (a, b) = (room.a, room.b)
         // Twice, mid-stream: PostgreSQL ends both instances' LISTEN sessions.
         for _ in 0..<2 {
             Thread.sleep(forTimeInterval: 0.5)
             let killed = try postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'passerelle-listen%'")
             #expect(killed.lines == ["t", "t"], "\(killed)")
         }
-        let reference = try Self.expectOneOrder(try Self.collect(members), reference: "PyB")
-        #expect(reference.count == total)
-        Self.saidInOrder(reference, "PyA", count: count)
-        Self.saidInOrder(reference, "PyB", count: count)
-        #expect(reference.filter { $0.from == "TV" }.map(\.message) == tvLines)
+        try room.expectEveryLineOnce()
         for instance in [a, b] {
             let metrics = instance.metrics()
             #expect((metrics["passerelle_cluster_listener_reconnects_total"] ?? 0) >= 2, "\(instance.name): \(metrics)")
@@ -69,18 +91,8 @@ import Glibc
 
     @Test func databaseStoppedAndRestartedMembersStayAndNothingIsLost() throws {
         let postgres = try TestPostgres()
-        let (a, b) = (try Instance("A", postgres: postgres), try Instance("B", postgres: postgres))
-        for instance in [a, b] { try instance.waitAvailable() }
-        let count = 100
-        let tvLines = ["la base s'arr\u{ea}te", "et revient"]
-        let total = 2 * count + tvLines.count
-        let members: [(String, PeerProcess.Running)] = [
-            ("PyA", try ClusterPeerTests.pythonMember([a.url("/chat")], name: "PyA", count: count, interval: 0.03, expect: total, deflate: false, richDialect: true)),
-            ("PyB", try ClusterPeerTests.pythonMember([b.url("/chat")], name: "PyB", count: count, interval: 0.03, expect: total, deflate: true, richDialect: true)),
-            ("TV", try ClusterPeerTests.hixieMember(a.url("/serveur.php"), name: "TV", lines: tvLines, expect: total)),
-        ]
-        ClusterPeerTests.waitForMembers([a, b], members.count)
-        for (_, member) in members { member.send("go") }
+        let room = try TwoInstanceRoom(postgres, count: 100, interval: 0.03, tvLines: ["la base s'arr\u{ea}te", "et revient"], deflateOnA: false, tvOnA: true)
+        let (a, b) = (room.a, room.b)
         Thread.sleep(forTimeInterval: 0.8)
         try postgres.stop()
         // The instance notices, and sends new members elsewhere while members already in stay.
@@ -98,11 +110,7 @@ import Glibc
         #expect(newcomer.stdout.contains("status 503 5"), "\(newcomer)")
         Thread.sleep(forTimeInterval: 1.0)
         try postgres.start()
-        let reference = try Self.expectOneOrder(try Self.collect(members), reference: "PyA")
-        #expect(reference.count == total)
-        Self.saidInOrder(reference, "PyA", count: count)
-        Self.saidInOrder(reference, "PyB", count: count)
-        #expect(reference.filter { $0.from == "TV" }.map(\.message) == tvLines)
+        try room.expectEveryLineOnce()
         for instance in [a, b] {
             let metrics = instance.metrics()
             #expect((metrics["passerelle_cluster_database_errors_total"] ?? 0) > 0, "\(instance.name): \(metrics)")
