@@ -94,7 +94,7 @@ public struct ChatRoom {
             sequence += 1
             return (broadcast(line, sequence: sequence, via: via), .broadcast(line, sequence: sequence, repaired: repaired))
         case .history:
-            return (errorReply(to: members.first { $0.id == id }!, "history is kept only by a cluster (--cluster)"),
+            return (errorReply(to: id, "history is kept only by a cluster (--cluster)"),
                     .dropped(reason: "history without a cluster"))
         case .refuse(let replies, let reason):
             return (replies, .dropped(reason: reason))

@@ -29,6 +29,13 @@ public enum ClusterNotice: Equatable, Sendable {
                                      line: ChatLine(from: from, message: message), via: via, sentAtMicros: sentAt))
     }
 
+    public var room: String {
+        switch self {
+        case .inline(let record): return record.room
+        case .reference(let room, _, _): return room
+        }
+    }
+
     public var sequence: Int64 {
         switch self {
         case .inline(let record): return record.sequence

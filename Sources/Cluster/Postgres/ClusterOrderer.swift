@@ -38,24 +38,20 @@ actor ClusterOrderer {
     }
 
     func notification(_ payload: String) {
-        guard let notice = ClusterNotice.decode(payload), noticeRoom(notice) == settings.room else {
+        guard let notice = ClusterNotice.decode(payload), notice.room == settings.room else {
             logger.debug("cluster: foreign notification ignored", metadata: ["payload": "\(payload.prefix(80))"])
+            return
+        }
+        // Own echo: this instance delivered it from its INSERT's answer already.
+        if notice.instance == settings.instance, let next = sequencer.next, notice.sequence < next {
+            metrics.update { $0.ownEchoesDropped += 1 }
             return
         }
         switch notice {
         case .inline(let record):
-            // Own echo: this instance delivered it from its INSERT's answer already.
-            if record.instance == settings.instance, let next = sequencer.next, record.sequence < next {
-                metrics.update { $0.ownEchoesDropped += 1 }
-                return
-            }
             release(sequencer.receive(record))
             followGap(grace: settings.gapGraceSeconds)
-        case .reference(_, let sequence, let instance):
-            if instance == settings.instance, let next = sequencer.next, sequence < next {
-                metrics.update { $0.ownEchoesDropped += 1 }
-                return
-            }
+        case .reference(_, let sequence, _):
             sequencer.receiveReference(sequence: sequence)
             followGap(grace: 0)  // the row must be read anyway
         }
@@ -67,20 +63,12 @@ actor ClusterOrderer {
         followGap(grace: settings.gapGraceSeconds)
     }
 
-    private func noticeRoom(_ notice: ClusterNotice) -> String {
-        switch notice {
-        case .inline(let record): return record.room
-        case .reference(let room, _, _): return room
-        }
-    }
-
     private func release(_ records: [ClusterRecord]) {
         guard !records.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
         var own = 0
-        for record in records where record.instance == settings.instance { own += 1 }
-        for record in records where record.instance != settings.instance {
-            metrics.recordLatency(micros: now - record.sentAtMicros)
+        for record in records {
+            if record.instance == settings.instance { own += 1 } else { metrics.recordLatency(micros: now - record.sentAtMicros) }
         }
         let counters = sequencer.counters
         metrics.update {
