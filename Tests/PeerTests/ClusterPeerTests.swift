@@ -28,9 +28,18 @@ import Glibc
         func url(_ path: String) -> String { "ws://127.0.0.1:\(port)\(path)" }
 
         /// `/metrics` as name → value.
-        func metrics() -> [String: Double] {
-            guard let result = try? PeerProcess.run("python3", ["-c", "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())",
-                                                                "http://127.0.0.1:\(port)/metrics"], timeout: 10), result.status == 0 else { return [:] }
+        /// A fetch is retried: on a loaded CI machine (every suite in parallel, Chromium among them) one
+        /// can miss its timeout although the instance is fine (seen once: `[:]` for an instance that
+        /// then stopped cleanly).
+        func metrics(attempts: Int = 4) -> [String: Double] {
+            var fetched: PeerProcess.Result?
+            for _ in 0..<attempts where fetched == nil {
+                if let result = try? PeerProcess.run("python3", ["-c", "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())",
+                                                                 "http://127.0.0.1:\(port)/metrics"], timeout: 20), result.status == 0 {
+                    fetched = result
+                }
+            }
+            guard let result = fetched else { return [:] }
             var values: [String: Double] = [:]
             for line in result.lines where !line.hasPrefix("#") {
                 let parts = line.split(separator: " ")
@@ -44,7 +53,7 @@ import Glibc
         func waitFor(_ seconds: Double = 30, _ condition: ([String: Double]) -> Bool) -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
-                if condition(metrics()) { return true }
+                if condition(metrics(attempts: 1)) { return true }
                 Thread.sleep(forTimeInterval: 0.1)
             }
             return false
@@ -101,7 +110,7 @@ import Glibc
     static func waitForMembers(_ instances: [Instance], _ members: Int) {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let total = instances.map { $0.metrics()["passerelle_room_members"] ?? 0 }.reduce(0, +)
+            let total = instances.map { $0.metrics(attempts: 1)["passerelle_room_members"] ?? 0 }.reduce(0, +)
             if Int(total) >= members { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
