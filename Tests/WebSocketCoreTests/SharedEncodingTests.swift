@@ -55,10 +55,4 @@ import Testing
         let eight = RFC6455Connection(role: .server, deflate: DeflateContext(agreement: DeflateAgreement(serverMaxWindowBits: 8), role: .server))
         #expect(eight.sharedEncoding == .rfc6455)
     }
-
-    @Test func aClosingConnectionRefusesASharedSend() throws {
-        var connection = Self.server(nil)
-        _ = try connection.close(code: .goingAway, reason: "")
-        #expect(throws: WebSocketError.connectionNotOpen) { try connection.sendShared() }
-    }
 }

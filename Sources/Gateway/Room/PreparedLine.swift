@@ -7,7 +7,9 @@ import WebSocketCore
 /// Lives on one event loop only (created and used inside one task on it).
 final class PreparedLine {
     let text: String
-    private var encoded: [SharedEncoding: ByteBuffer] = [:]
+    /// A few entries at most (one per framing and deflate parameter set present on the loop): a
+    /// scan of equal-compared keys is cheaper than hashing one per member, as a dictionary did.
+    private var encoded: [(encoding: SharedEncoding, bytes: ByteBuffer)] = []
 
     init(text: String) {
         self.text = text
@@ -16,10 +18,10 @@ final class PreparedLine {
     /// The frame for connections whose `sharedEncoding` is `encoding`; nil if the framing
     /// cannot carry it.
     func bytes(for encoding: SharedEncoding, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        if let buffer = encoded[encoding] { return buffer }
+        for entry in encoded where entry.encoding == encoding { return entry.bytes }
         guard let bytes = try? LoopEncoder.current.shared.encode(.text(text), as: encoding) else { return nil }
         let buffer = allocator.buffer(bytes: bytes)
-        encoded[encoding] = buffer
+        encoded.append((encoding, buffer))
         return buffer
     }
 }

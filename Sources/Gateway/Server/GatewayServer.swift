@@ -34,7 +34,7 @@ public final class GatewayServer: Sendable {
             room.attach(link)
             link.start()
         }
-        let services = GatewayServices(registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
+        let services = GatewayServices(configuration: configuration, registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
                                        budget: BufferBudget(limit: configuration.maxBufferedBytesTotal),
                                        room: room, observer: observer)
         let bootstrap = ServerBootstrap(group: group)
@@ -48,7 +48,7 @@ public final class GatewayServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // An idle member keeps its receive buffer: start small (a chat line, a handshake fits
             // in a few hundred bytes) and let NIO grow it for members that send more.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024))
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 64 * 1024))
             .childChannelInitializer { channel in
                 let id = services.registry.makeID()
                 return channel.eventLoop.makeCompletedFuture {
@@ -56,7 +56,7 @@ public final class GatewayServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        WebSocketChannelHandler(id: id, configuration: configuration, logger: logger, services: services))
+                        WebSocketChannelHandler(id: id, logger: logger, services: services))
                 }
             }
         do {

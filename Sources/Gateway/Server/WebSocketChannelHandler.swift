@@ -17,7 +17,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     private let id: Int
-    private let configuration: GatewayConfiguration
     private let logger: Logger
     private let services: GatewayServices
     private var state: State
@@ -33,13 +32,21 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var joinedRoom = false
     private var finished = false
     private var recorder: ConnectionRecorder?
+    /// Kept beside `state` so that a delivery reads two stored properties instead of projecting
+    /// the connection out of `state` (which copied it, retaining each of its buffers): whether
+    /// messages may be sent, and the encoding this connection shares (fixed at the handshake).
+    private var sendsMessages = false
+    private var sharedEncoding: SharedEncoding?
+    private var allocator = ByteBufferAllocator()
+    private lazy var link = HandlerLink(self)
 
-    init(id: Int, configuration: GatewayConfiguration, logger: Logger, services: GatewayServices) {
+    private var configuration: GatewayConfiguration { services.configuration }
+
+    init(id: Int, logger: Logger, services: GatewayServices) {
         self.id = id
-        self.configuration = configuration
         self.logger = logger
         self.services = services
-        state = .handshaking(ServerHandshake(configuration: configuration.handshake))
+        state = .handshaking(ServerHandshake(configuration: services.configuration.handshake))
         statistics = ConnectionStatistics(id: id, peer: "?")
     }
 
@@ -47,6 +54,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
     }
 
     /// The context holds this handler, and this handler its context: break the cycle when the
@@ -54,6 +62,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// per connection, never freed, until GatewayMemoryTests).
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        link.handler = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -75,8 +84,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             if recorder == nil { logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
         }
         // Timers are never cancelled (LoopTimers): each action checks that it is still wanted.
-        LoopTimers.current(on: context.eventLoop).after(.seconds(configuration.handshakeTimeoutSeconds)) { [weak self] in
-            self?.handshakeTimedOut()
+        let link = self.link
+        LoopTimers.current(on: context.eventLoop).after(.seconds(configuration.handshakeTimeoutSeconds)) {
+            link.handler?.handshakeTimedOut()
         }
         context.fireChannelActive()
     }
@@ -96,6 +106,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             statistics.closeCode = .abnormalClosure
         }
         state = .closed
+        sendsMessages = false
         finish()
         context.fireChannelInactive()
     }
@@ -119,6 +130,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             state = .closed  // hand the connection over uniquely while it mutates (no copy of its buffers)
             let output = connection.receive(bytes)
             state = .open(connection)
+            sendsMessages = connection.state == .open
             apply(output)
         }
     }
@@ -155,6 +167,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             let connection = accepted.makeConnection(limits: configuration.limits,
                                                      deflateConfiguration: configuration.handshake.deflate ?? DeflateConfiguration())
             state = .open(connection)
+            sendsMessages = connection.state == .open
+            sharedEncoding = connection.sharedEncoding
             logger.info("connection opened", metadata: [
                 "id": "\(id)", "peer": "\(statistics.peer)", "path": "\(statistics.path)", "version": "\(accepted.version.rawValue)",
                 "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(accepted.subprotocol ?? "-")",
@@ -213,8 +227,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// An echo: through this thread's shared encoder when the connection's bytes do not depend on
     /// its own state (then no per-connection compressor is ever created), else through the connection.
     private func encodeSharedIfPossible(_ message: Message) -> [UInt8] {
-        guard case .open(let connection) = state, let encoding = connection.sharedEncoding, (try? connection.sendShared()) != nil,
-              let bytes = try? LoopEncoder.current.shared.encode(message, as: encoding) else { return encode(message) }
+        // `sendsMessages` is what `sendShared()` checks, kept beside `state` (see its declaration).
+        guard sendsMessages, let sharedEncoding,
+              let bytes = try? LoopEncoder.current.shared.encode(message, as: sharedEncoding) else { return encode(message) }
         statistics.messagesOut += 1
         return bytes
     }
@@ -246,21 +261,19 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// A line from the room. Bounded: a member whose socket does not take its bytes is closed
     /// once `maxQueuedBytesPerMember` are waiting, so it can neither grow memory nor slow others.
     private func deliver(_ line: PreparedLine) {
-        // `let`: reading the connection must not copy it (a `var` and a mutating call would copy
-        // the whole struct while `state` still holds it).
-        guard case .open(let connection) = state, connection.state == .open, let context else { return }
+        // Two stored flags, not the connection: projecting it out of `state` copied it per member.
+        guard sendsMessages, context != nil else { return }
         let buffer: ByteBuffer
-        if let encoding = connection.sharedEncoding {
+        if let sharedEncoding {
             // The same bytes as every member of this loop with this encoding: framed (and
             // compressed) once for all of them.
-            guard let shared = line.bytes(for: encoding, allocator: context.channel.allocator),
-                  (try? connection.sendShared()) != nil else { return }
+            guard let shared = line.bytes(for: sharedEncoding, allocator: allocator) else { return }
             statistics.messagesOut += 1
             buffer = shared
         } else {
             let bytes = encode(.text(line.text))
             guard !bytes.isEmpty else { return }
-            buffer = context.channel.allocator.buffer(bytes: bytes)
+            buffer = allocator.buffer(bytes: bytes)
         }
         guard queuedBytes + buffer.readableBytes <= configuration.maxQueuedBytesPerMember else {
             slowConsumer(limit: configuration.maxQueuedBytesPerMember)
@@ -279,6 +292,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         statistics.closeCode = .policyViolation
         guard case .open(var connection) = state else { return }
         state = .closed
+        sendsMessages = false
         // Its socket is not reading: send the close frame if it fits, but do not wait for it.
         let output = connection.fail(.slowConsumer(queuedBytes: queuedBytes, limit: limit))
         dropOutbox()   // frames it was never going to read
@@ -308,6 +322,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             state = .closed
             let output = (try? connection.close(code: code, reason: reason)) ?? ConnectionOutput(closeTransport: true)
             state = .open(connection)
+            sendsMessages = false
             statistics.closeCode = code
             if output.closeTransport {
                 writeAndClose(output.outbound)
@@ -315,8 +330,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             }
             write(output.outbound)
             if let loop = context?.eventLoop {
-                LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) { [weak self] in
-                    self?.context?.close(promise: nil)
+                let link = self.link
+                LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) {
+                    link.handler?.context?.close(promise: nil)
                 }
             }
         }
@@ -331,9 +347,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         let ping = isHixie ? 0 : configuration.pingIntervalSeconds
         let period = [ping, idle].filter { $0 > 0 }.min()
         guard let period else { return }
-        LoopTimers.current(on: context.eventLoop).every(.seconds(period / 2)) { [weak self] in
-            guard let self, !self.finished else { return .stop }
-            self.keepaliveTick(ping: ping, idle: idle)
+        let link = self.link
+        LoopTimers.current(on: context.eventLoop).every(.seconds(period / 2)) {
+            guard let handler = link.handler, !handler.finished else { return .stop }
+            handler.keepaliveTick(ping: ping, idle: idle)
             return .again
         }
     }
@@ -358,7 +375,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     private func write(_ bytes: [UInt8]) {
         guard let context, !bytes.isEmpty else { return }
-        write(context.channel.allocator.buffer(bytes: bytes))
+        write(allocator.buffer(bytes: bytes))
     }
 
     /// Queues a frame: it reaches the channel at the end of this pass of the event loop, with the
@@ -379,12 +396,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func scheduleFlush() {
         guard !flushScheduled, let context else { return }
         flushScheduled = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let this = handler.value
-            this.flushScheduled = false
-            this.flushOutbox()
-        }
+        LoopFlusher.current(on: context.eventLoop).schedule(self)
+    }
+
+    /// The flush `scheduleFlush` asked for (called by this loop's `LoopFlusher`).
+    func flushScheduledOutbox() {
+        flushScheduled = false
+        flushOutbox()
     }
 
     /// Hands this pass's frames to the channel and flushes. Only the last write carries a promise,
@@ -422,6 +440,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     private func writeAndClose(_ bytes: [UInt8]) {
         state = .closed
+        sendsMessages = false
         guard let context else { dropOutbox(); return }
         let channel = context.channel
         write(bytes)

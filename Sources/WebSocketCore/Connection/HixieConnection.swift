@@ -55,10 +55,6 @@ public struct HixieConnection: WebSocketConnection {
 
     public var sharedEncoding: SharedEncoding? { .hixie }
 
-    public func sendShared() throws(WebSocketError) {
-        guard state == .open else { throw .connectionNotOpen }
-    }
-
     /// hixie-76 sends 0xFF 0x00 and waits for the peer's; hixie-75 just closes the transport.
     /// There is no code or reason on the wire.
     public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {

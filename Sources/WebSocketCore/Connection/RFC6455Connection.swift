@@ -135,10 +135,6 @@ public struct RFC6455Connection: WebSocketConnection {
                                                        minimumCompressedSize: deflate.configuration.minimumCompressedSize))
     }
 
-    public func sendShared() throws(WebSocketError) {
-        guard state == .open else { throw .connectionNotOpen }
-    }
-
     public mutating func ping(_ payload: [UInt8] = []) throws(WebSocketError) -> [UInt8] {
         guard state == .open else { throw .connectionNotOpen }
         guard payload.count <= 125 else { throw .controlPayloadTooLong(payload.count) }

@@ -23,11 +23,7 @@ public protocol WebSocketConnection {
 
     /// When what this connection sends does not depend on its own state: the key under which the
     /// bytes of a message can be encoded once and shared (`SharedEncoder`); nil otherwise (a
-    /// client masks, a compressor that keeps its context has history).
+    /// client masks, a compressor that keeps its context has history). Shared bytes may be sent
+    /// only while `state == .open`, as `send` checks; the shell keeps that check.
     var sharedEncoding: SharedEncoding? { get }
-
-    /// Whether a message whose bytes came from `SharedEncoder` under `sharedEncoding` may be sent
-    /// now (as `send` would check): throws when the connection is not open. Not mutating, so a
-    /// shell can ask without copying the connection.
-    func sendShared() throws(WebSocketError)
 }

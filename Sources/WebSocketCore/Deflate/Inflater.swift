@@ -38,11 +38,18 @@ public final class Inflater {
     /// zlib writes into a 16 KiB scratch on the stack, and only what it produced is appended: no
     /// zero-filled growth of `output` per call, and no buffer held per connection while idle.
     public func inflate(_ input: some Collection<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
-        let bytes = Array(input)
-        if bytes.isEmpty { return }
+        if input.isEmpty { return }
+        // Arrays and slices (every caller's) are read in place; anything else is copied once.
+        let failure = input.withContiguousStorageIfAvailable { bytes in inflate(bytes, into: &output, limit: limit) }
+            ?? Array(input).withUnsafeBufferPointer { bytes in inflate(bytes, into: &output, limit: limit) }
+        if let failure { throw failure }
+    }
+
+    /// The error that stopped it, if any.
+    private func inflate(_ inputBuffer: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int) -> WebSocketError? {
         var failure: WebSocketError?
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 * 1024) { scratch in
-            bytes.withUnsafeBufferPointer { inputBuffer in
+            do {
                 stream.pointee.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
                 stream.pointee.avail_in = UInt32(inputBuffer.count)
                 defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
@@ -74,7 +81,7 @@ public final class Inflater {
                 }
             }
         }
-        if let failure { throw failure }
+        return failure
     }
 
     /// Ends a message: feeds the sync tail the sender stripped (§7.2.2).
