@@ -4,7 +4,8 @@ import NIOPosix
 import WebSocketCore
 
 /// The echo scenario's load generator: `connections` WebSocket clients on one event loop (one
-/// core), each with one message in flight — send, wait for the echo, send again — for `seconds`.
+/// core), each with `window` messages in flight — send, and send again as each echo returns — for
+/// `seconds`. Latency is each message's round trip (echoes return in order).
 ///
 /// Every frame is masked with a fresh key (RFC 6455 §5.3), drawn from a fast generator seeded from
 /// the system's: unpredictable to the server, cheap enough not to make the generator the bottleneck.
@@ -16,13 +17,14 @@ public struct EchoLoad: Sendable {
     public var message: Message
     public var deflate: Bool
     public var version: ProtocolVersion
+    public var window: Int
     public var seconds: Double
     public var warmupSeconds: Double
 
     public init(host: String, port: Int, path: String, connections: Int, message: Message, deflate: Bool = false,
-                version: ProtocolVersion = .rfc6455, seconds: Double = 10, warmupSeconds: Double = 2) {
+                version: ProtocolVersion = .rfc6455, window: Int = 1, seconds: Double = 10, warmupSeconds: Double = 2) {
         self.host = host; self.port = port; self.path = path; self.connections = connections
-        self.message = message; self.deflate = deflate; self.version = version
+        self.message = message; self.deflate = deflate; self.version = version; self.window = max(1, window)
         self.seconds = seconds; self.warmupSeconds = warmupSeconds
     }
 
@@ -81,25 +83,33 @@ final class EchoClientHandler: BenchConnection, @unchecked Sendable {
     private let load: EchoLoad
     private let recorder: LatencyRecorder
     private let state: EchoLoadState
-    private var sentAt: UInt64 = 0
+    /// Send times of the messages in flight, oldest first (a ring of `window` entries).
+    private var sentAt: [UInt64]
+    private var oldest = 0
 
     init(load: EchoLoad, recorder: LatencyRecorder, state: EchoLoadState) {
         self.load = load
         self.recorder = recorder
         self.state = state
+        sentAt = Array(repeating: 0, count: load.window)
         super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate))
     }
 
-    override func didOpen() { sendNext() }
+    override func didOpen() {
+        for slot in 0..<load.window { sendNext(slot) }
+        flush()
+    }
 
     override func didReceive(_ event: ConnectionEvent) {
         switch event {
         case .message:
+            let slot = oldest
+            oldest = (oldest + 1) % sentAt.count
             if state.measuring {
                 state.messages += 1
-                recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt)
+                recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt[slot])
             }
-            sendNext()
+            sendNext(slot)   // the slot just freed is now the newest
         case .failed, .closeReceived:
             state.failures += 1
         default:
@@ -110,9 +120,9 @@ final class EchoClientHandler: BenchConnection, @unchecked Sendable {
     override func didFail(refused: Bool) { state.failures += 1 }
     override func transportError() { state.failures += 1 }
 
-    private func sendNext() {
+    private func sendNext(_ slot: Int) {
         guard !state.stopped else { return }
-        sentAt = DispatchTime.now().uptimeNanoseconds
+        sentAt[slot] = DispatchTime.now().uptimeNanoseconds
         send(load.message)
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The room's outbound messages, per dialect.
 public enum ChatEncoding {
     /// The outbound action of the tutorial's protocol.
@@ -9,30 +7,35 @@ public enum ChatEncoding {
     /// `msg` as an object (the page accepts it as is), text HTML-escaped because the page renders
     /// it with innerHTML.
     public static func tutorial(_ line: ChatLine) -> String {
-        json(["action": chatIn, "msg": ["from": htmlEscaped(line.from), "message": htmlEscaped(line.message)]])
+        JSONText.encode(.object([("action", .string(chatIn)),
+                                 ("msg", .object([("from", .string(htmlEscaped(line.from))), ("message", .string(htmlEscaped(line.message)))]))]))
     }
 
     /// A chat line for `passerelle.chat.v1` clients: raw text, the room's sequence number and the
     /// sender's protocol version.
     public static func passerelle(_ line: ChatLine, sequence: UInt64, via: String, history: Bool = false) -> String {
-        var object: [String: Any] = ["action": chatIn, "msg": ["from": line.from, "message": line.message], "seq": sequence, "via": via]
-        if history { object["history"] = true }
-        return json(object)
+        var members: [(key: String, value: JSONValue)] = [("action", .string(chatIn)),
+                                                          ("msg", .object([("from", .string(line.from)), ("message", .string(line.message))])),
+                                                          ("seq", .unsigned(sequence)), ("via", .string(via))]
+        if history { members.append(("history", .bool(true))) }
+        return JSONText.encode(.object(members))
     }
 
     /// The end of a history reply: how many stored lines were sent, up to which sequence.
     public static func historyEnd(after: UInt64, count: Int, through: UInt64) -> String {
-        json(["action": "ws/room/history", "msg": ["after": after, "count": count, "through": through]])
+        JSONText.encode(.object([("action", .string("ws/room/history")),
+                                 ("msg", .object([("after", .unsigned(after)), ("count", .integer(count)), ("through", .unsigned(through))]))]))
     }
 
     /// Presence for `passerelle.chat.v1` clients.
     public static func presence(event: String, members: Int) -> String {
-        json(["action": "ws/room/presence", "msg": ["event": event, "members": members]])
+        JSONText.encode(.object([("action", .string("ws/room/presence")),
+                                 ("msg", .object([("event", .string(event)), ("members", .integer(members))]))]))
     }
 
     /// An error reply to one `passerelle.chat.v1` client.
     public static func error(_ reason: String) -> String {
-        json(["action": "ws/error", "msg": ["reason": reason]])
+        JSONText.encode(.object([("action", .string("ws/error")), ("msg", .object([("reason", .string(reason))]))]))
     }
 
     /// `&`, `<`, `>`, `"`, `'` as entities: inert in element content and attribute values.
@@ -50,11 +53,5 @@ public enum ChatEncoding {
             }
         }
         return escaped
-    }
-
-    private static func json(_ object: [String: Any]) -> String {
-        // Sorted keys: "action" before "msg", "from" before "message" — stable bytes for tests.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
 
     struct Echo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Echo round trips: N connections, one message in flight each, for a fixed time.")
+            abstract: "Echo round trips: N connections, one message (or --window) in flight each, for a fixed time.")
 
         @Argument(help: "The echo endpoint, ws://HOST:PORT/PATH.")
         var url: String
@@ -27,6 +27,9 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Binary messages instead of text.")
         var binary = false
 
+        @Option(help: "Messages each connection keeps in flight: it sends the next as each echo returns. With 1, every message costs both sides a read and a write system call of its own; more lets them batch, which shows the servers' own work rather than the kernel's.")
+        var window: Int = 1
+
         @Flag(help: "A JSON chat document of --size bytes instead of repeated letters (compressible like real traffic).")
         var jsonPayload = false
 
@@ -38,6 +41,7 @@ struct BenchCommand: ParsableCommand {
 
         func validate() throws {
             guard connections > 0, size >= 0 else { throw ValidationError("--connections must be positive") }
+            guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         }
 
         func run() throws {
@@ -46,7 +50,7 @@ struct BenchCommand: ParsableCommand {
             let payload = jsonPayload ? Self.chatDocument(size) : Array(repeating: UInt8(ascii: "a"), count: size)
             let message: Message = binary ? .binary(payload) : .text(String(decoding: payload, as: UTF8.self))
             let load = EchoLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections, message: message,
-                                deflate: deflate, version: client.protocolVersion, seconds: timing.duration, warmupSeconds: timing.warmup)
+                                deflate: deflate, version: client.protocolVersion, window: window, seconds: timing.duration, warmupSeconds: timing.warmup)
             try timing.measure(scenario: scenarioName + (deflate ? "+deflate" : ""), url: url, connections: connections, messageBytes: payload.count) {
                 let outcome = try load.run()
                 return (outcome.messages, outcome.seconds, outcome.recorders, outcome.failures)
@@ -54,7 +58,7 @@ struct BenchCommand: ParsableCommand {
         }
 
         private var scenarioName: String {
-            "echo-\(version == "rfc6455" ? "" : version + "-")\(binary ? "binary" : "text")-\(size)B-\(connections)c"
+            "echo-\(version == "rfc6455" ? "" : version + "-")\(binary ? "binary" : "text")-\(size)B-\(connections)c" + (window > 1 ? "-w\(window)" : "")
         }
 
         /// A chat line as the room's clients send it, padded to `size` bytes.
