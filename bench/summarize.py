@@ -41,6 +41,14 @@ for scenario in order:
         cpu = f"{entry['serverCPUMicrosPerMessage']:.1f}" if entry["serverCPUMicrosPerMessage"] is not None else "-"
         bound = " (generator-bound)" if entry["generatorBound"] else ""
         print(f"{scenario:34} {target:18} {rate:10.0f} {ratio:>8} {entry['p50Micros']:8.0f} {entry['p99Micros']:8.0f} {entry['p999Micros']:9.0f} {cpu:>10} {entry['generatorCoreShare']*100:7.0f}%{bound}")
+# Compress-once (Passerelle's default: no server context takeover, one compression per line for
+# every member) against the same gateway compressing for each member (--deflate-context-takeover).
+for entry in summary:
+    per_member = next((e for e in summary if e["scenario"] == entry["scenario"] and e["target"] == "passerelle-context-takeover"), None)
+    if entry["target"] == "passerelle" and per_member and per_member["messagesPerSecond"]:
+        entry["ratioToPerMemberCompression"] = entry["messagesPerSecond"] / per_member["messagesPerSecond"]
+        floor = "≥ " if entry["generatorBound"] else ""
+        print(f"compress-once vs per-member compression, {entry['scenario']}: {floor}{entry['ratioToPerMemberCompression']:.2f}x")
 json.dump(summary, open(sys.argv[2], "w"), indent=2)
 
 # SVG: one group of bars per scenario, one bar per target. Each group has its own scale (a broadcast

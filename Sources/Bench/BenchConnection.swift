@@ -10,6 +10,9 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
 
     var client: BenchClient
     private(set) var context: ChannelHandlerContext?
+    /// Something was written since the last flush (most reads of a room member write nothing, and
+    /// an empty flush still walks the pipeline).
+    private var unflushed = false
 
     init(client: BenchClient) {
         self.client = client
@@ -33,6 +36,7 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
     func send(_ message: Message) -> Bool {
         guard let context, let bytes = client.send(message) else { return false }
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        unflushed = true
         return true
     }
 
@@ -40,9 +44,14 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
     func sendClose() {
         guard let context, let bytes = client.close() else { return }
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        unflushed = true
     }
 
-    func flush() { context?.flush() }
+    func flush() {
+        guard unflushed else { return }
+        unflushed = false
+        context?.flush()
+    }
 
     // MARK: Channel events
 
@@ -66,10 +75,13 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
             didFail(refused: false)
             context.close(promise: nil)
         case .output(let output, let opened):
-            if !output.outbound.isEmpty { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil) }
+            if !output.outbound.isEmpty {
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
+                unflushed = true
+            }
             if opened { didOpen() }
             for event in output.events { didReceive(event) }
-            context.flush()
+            flush()
         }
     }
 

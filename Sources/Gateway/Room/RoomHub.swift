@@ -5,14 +5,23 @@ import Room
 import Synchronization
 import WebSocketCore
 
-/// One member as the hub sees it: where it lives and how to hand it a line.
-struct RoomMember: Sendable {
+/// One member as the hub sees it: where it lives and how to hand it a line. A class: a line of a
+/// 1,000-member room copies each member into its loop's batch, one retain instead of three.
+final class RoomMember: Sendable {
     let id: Int
     let eventLoop: EventLoop
     /// Queues one line for this member (its shared encoding, or its own); called on `eventLoop`.
     let deliver: @Sendable (PreparedLine) -> Void
     /// Closes this member with its closing handshake (called from any thread).
     let close: @Sendable (WebSocketError) -> Void
+
+    init(id: Int, eventLoop: EventLoop, deliver: @escaping @Sendable (PreparedLine) -> Void,
+         close: @escaping @Sendable (WebSocketError) -> Void) {
+        self.id = id
+        self.eventLoop = eventLoop
+        self.deliver = deliver
+        self.close = close
+    }
 }
 
 /// Runs the `ChatRoom` on one event loop: every message passes through it in one order, and
@@ -136,7 +145,10 @@ final class RoomHub: @unchecked Sendable {
         var batches: [(text: String, loop: EventLoop, members: [RoomMember])] = []
         for delivery in deliveries {
             guard let member = members[delivery.to] else { continue }
-            if let index = batches.firstIndex(where: { $0.loop === member.eventLoop && $0.text == delivery.text }) {
+            // Consecutive deliveries mostly share their batch (same text, same loop): look there first.
+            if let last = batches.indices.last, batches[last].loop === member.eventLoop, batches[last].text == delivery.text {
+                batches[last].members.append(member)
+            } else if let index = batches.firstIndex(where: { $0.loop === member.eventLoop && $0.text == delivery.text }) {
                 batches[index].members.append(member)
             } else {
                 batches.append((delivery.text, member.eventLoop, [member]))
