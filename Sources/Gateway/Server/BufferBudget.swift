@@ -12,6 +12,8 @@ final class BufferBudget: Sendable {
 
     func add(_ bytes: Int) { queued.wrappingAdd(bytes, ordering: .relaxed) }
     func remove(_ bytes: Int) { queued.wrappingSubtract(bytes, ordering: .relaxed) }
+    /// A member's figure moved from what it was to what it is (either way).
+    func adjust(by delta: Int) { if delta != 0 { queued.wrappingAdd(delta, ordering: .relaxed) } }
 
     /// Past the total, a member holding more than an equal share of it is the one to close:
     /// members within their share keep being served, so the total stays under twice the limit.

@@ -24,11 +24,17 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var statistics: ConnectionStatistics
     private var lastActivity = NIODeadline.now()
-    private var queuedBytes = 0
+    /// Bytes handed to the channel that its socket had not taken when last asked (after each
+    /// flush, and on writability changes): counted against the limits with `outboxBytes`.
+    private var channelBytes = 0
+    /// The channel is gone: nothing more is counted in the server-wide budget.
+    private var transportClosed = false
     private var flushScheduled = false
     /// Frames written in this pass of the event loop, not yet handed to the channel.
     private var outbox: [ByteBuffer] = []
     private var outboxBytes = 0
+    /// What this member holds that its peer has not taken: this pass's frames and the channel's.
+    private var queuedBytes: Int { outboxBytes + channelBytes }
     private var joinedRoom = false
     private var finished = false
     private var recorder: ConnectionRecorder?
@@ -100,6 +106,12 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         receive(bytes)
     }
 
+    /// The socket took (or stopped taking) what was waiting: count again.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        refreshChannelBytes()
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         // §7.1.5: closed without a close frame. hixie-75 has no closing handshake: TCP close is its close.
         if statistics.closeCode == nil, statistics.failure == nil, statistics.version != .hixie75, case .open = state {
@@ -107,6 +119,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         }
         state = .closed
         sendsMessages = false
+        transportClosed = true
+        services.budget.remove(channelBytes)
+        channelBytes = 0
         finish()
         context.fireChannelInactive()
     }
@@ -263,6 +278,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func deliver(_ line: PreparedLine) {
         // Two stored flags, not the connection: projecting it out of `state` copied it per member.
         guard sendsMessages, context != nil else { return }
+        if channelBytes > 0 { refreshChannelBytes() }   // stale since the last flush: the socket may have taken it
         let buffer: ByteBuffer
         if let sharedEncoding {
             // The same bytes as every member of this loop with this encoding: framed (and
@@ -386,7 +402,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         let count = buffer.readableBytes
         statistics.bytesOut += count
         if let recorder { recorder.record(.s2c, Array(buffer.readableBytesView)) }
-        queuedBytes += count
         outbox.append(buffer)
         outboxBytes += count
         scheduleFlush()
@@ -405,31 +420,31 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         flushOutbox()
     }
 
-    /// Hands this pass's frames to the channel and flushes. Only the last write carries a promise,
-    /// which releases the accounting of them all once the socket has taken them (writes complete
-    /// in order): one promise per pass instead of one per frame — a member of a busy room gets
-    /// dozens of lines per pass. Returns that write's future.
-    @discardableResult
-    private func flushOutbox() -> EventLoopFuture<Void>? {
-        guard let context else { dropOutbox(); return nil }
+    /// Hands this pass's frames to the channel and flushes, then asks the channel what its socket
+    /// did not take (`refreshChannelBytes`). No promise per write: a promise and its callback were
+    /// three allocations per pass per member, for a figure the channel keeps anyway. `completion`
+    /// (closing only) is fulfilled once the last frame is written.
+    private func flushOutbox(completion: EventLoopPromise<Void>? = nil) {
+        guard let context, !transportClosed else { dropOutbox(); completion?.succeed(); return }
         if outbox.count > 1 { coalesceOutbox() }
-        guard let last = outbox.popLast() else { return nil }
+        guard let last = outbox.popLast() else { completion?.succeed(); return }
         for buffer in outbox { context.write(wrapOutboundOut(buffer), promise: nil) }
-        let released = outboxBytes
-        outbox.removeAll()
-        outboxBytes = 0
+        context.write(wrapOutboundOut(last), promise: completion)
+        outbox.removeAll(keepingCapacity: true)
         // The server-wide budget is shared by every loop: touched once per pass, not per frame.
-        services.budget.add(released)
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let budget = services.budget
-        promise.futureResult.whenComplete { _ in
-            handler.value.queuedBytes -= released
-            budget.remove(released)
-        }
-        context.write(wrapOutboundOut(last), promise: promise)
+        services.budget.add(outboxBytes)
+        channelBytes += outboxBytes
+        outboxBytes = 0
         context.flush()
-        return promise.futureResult
+        refreshChannelBytes()
+    }
+
+    /// What the socket has not taken yet, as the channel counts it; the server-wide budget follows.
+    private func refreshChannelBytes() {
+        guard !transportClosed, let context else { return }
+        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? channelBytes
+        services.budget.adjust(by: buffered - channelBytes)
+        channelBytes = buffered
     }
 
     /// Copies runs of small frames into one buffer: each write costs a trip down the pipeline and
@@ -456,8 +471,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     /// Frames that will never be written (the member is gone or stuck): release their accounting.
     private func dropOutbox() {
-        queuedBytes -= outboxBytes   // not yet in the server-wide budget (added when handed over)
-        outbox.removeAll()
+        outbox.removeAll()   // not yet in the server-wide budget (added when handed over)
         outboxBytes = 0
     }
 
@@ -467,8 +481,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         guard let context else { dropOutbox(); return }
         let channel = context.channel
         write(bytes)
-        let written = flushOutbox() ?? channel.eventLoop.makeSucceededVoidFuture()
-        written.whenComplete { _ in
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        flushOutbox(completion: written)
+        written.futureResult.whenComplete { _ in
             // RFC 9112 §9.6: close in stages. Send FIN, keep reading (input is ignored once closed)
             // until the peer closes or 2 s pass: closing with unread input sends a RST, which can
             // destroy the answer (a 503, a close frame) before the peer has read it.
