@@ -31,8 +31,9 @@ struct BenchClient {
     var request: [UInt8] { handshake.request }
     var isOpen: Bool { connection?.state == .open }
 
-    mutating func receive(_ bytes: [UInt8]) -> Update {
-        var input = bytes
+    /// `bytes` is read before it returns (the core copies what it keeps).
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) -> Update {
+        var leftover: [UInt8] = []
         var opened = false
         if connection == nil {
             switch handshake.receive(bytes) {
@@ -40,7 +41,7 @@ struct BenchClient {
             case .accepted(let accepted):
                 connection = accepted.makeConnection(deflateConfiguration: Self.deflate,
                                                      random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
-                input = accepted.leftover
+                leftover = accepted.leftover
                 opened = true
             case .rejected(_, let head):
                 return head == nil ? .failed : .refused
@@ -48,7 +49,12 @@ struct BenchClient {
         }
         guard var open = connection else { return .failed }
         connection = nil   // unique while it mutates: no copy of its buffers
-        let output = input.isEmpty ? ConnectionOutput() : open.receive(input)
+        let output: ConnectionOutput
+        if opened {
+            output = leftover.isEmpty ? ConnectionOutput() : open.receive(leftover)
+        } else {
+            output = bytes.isEmpty ? ConnectionOutput() : open.receive(bytes)
+        }
         connection = open
         return .output(output, opened: opened)
     }

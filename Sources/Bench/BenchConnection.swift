@@ -64,8 +64,8 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        switch client.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
+        let buffer = unwrapInboundIn(data)
+        switch buffer.withUnsafeReadableBytes({ client.receive($0) }) {
         case .waiting:
             return
         case .refused:

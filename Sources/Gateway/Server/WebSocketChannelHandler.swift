@@ -98,12 +98,11 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        statistics.bytesIn += bytes.count
-        recorder?.record(.c2s, bytes)
+        let buffer = unwrapInboundIn(data)
+        statistics.bytesIn += buffer.readableBytes
+        if let recorder { recorder.record(.c2s, Array(buffer.readableBytesView)) }
         lastActivity = .now()
-        receive(bytes)
+        buffer.withUnsafeReadableBytes { receive($0) }   // read in place: the core copies what it keeps
     }
 
     /// The socket took (or stopped taking) what was waiting: count again.
@@ -133,7 +132,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     // MARK: Handshake
 
-    private func receive(_ bytes: [UInt8]) {
+    private func receive(_ bytes: UnsafeRawBufferPointer) {
         switch state {
         case .closed:
             return
@@ -191,7 +190,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             write(accepted.response)
             startKeepalive(version: accepted.version)
             if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
-            if !accepted.leftover.isEmpty { receive(accepted.leftover) }
+            if !accepted.leftover.isEmpty { accepted.leftover.withUnsafeBytes { receive($0) } }
         }
     }
 

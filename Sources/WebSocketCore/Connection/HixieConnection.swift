@@ -19,7 +19,7 @@ public struct HixieConnection: WebSocketConnection {
         parser = HixieFrameParser(closingHandshakeEnabled: version == .hixie76, maxFrameSize: limits.maxMessageSize)
     }
 
-    public mutating func receive(_ bytes: some Collection<UInt8>) -> ConnectionOutput {
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput {
         var output = ConnectionOutput()
         guard state != .closed else { return output }
         buffer.append(contentsOf: bytes)

@@ -34,7 +34,7 @@ public struct RFC6455Connection: WebSocketConnection {
 
     // MARK: Receiving
 
-    public mutating func receive(_ bytes: some Collection<UInt8>) -> ConnectionOutput {
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput {
         var output = ConnectionOutput()
         guard state != .closed else { return output }  // §7.1.1: nothing is read after the close
         buffer.append(contentsOf: bytes)

@@ -8,8 +8,10 @@ public protocol WebSocketConnection {
     var role: Role { get }
     var state: ConnectionState { get }
 
-    /// Feeds bytes read from the transport.
-    mutating func receive(_ bytes: some Collection<UInt8>) -> ConnectionOutput
+    /// Feeds bytes read from the transport (copied before it returns). Not generic: a shell holds
+    /// its connection as `any WebSocketConnection`, and a generic requirement then ran unspecialised
+    /// through type metadata on every read; a shell passes its read buffer in place.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput
 
     /// The bytes of one message. Throws when the connection is not open or the framing cannot
     /// carry the message (binary over hixie).
@@ -26,4 +28,12 @@ public protocol WebSocketConnection {
     /// client masks, a compressor that keeps its context has history). Shared bytes may be sent
     /// only while `state == .open`, as `send` checks; the shell keeps that check.
     var sharedEncoding: SharedEncoding? { get }
+}
+
+extension WebSocketConnection {
+    /// Feeds bytes from any collection; arrays and slices are read in place.
+    public mutating func receive(_ bytes: some Collection<UInt8>) -> ConnectionOutput {
+        if let output = bytes.withContiguousStorageIfAvailable({ receive(UnsafeRawBufferPointer($0)) }) { return output }
+        return Array(bytes).withUnsafeBytes { receive($0) }
+    }
 }
