@@ -96,6 +96,8 @@ public struct MessageAssembler {
                 try validateText()
                 throw error
             }
+        } else if messageBytes.isEmpty {
+            messageBytes = chunk   // the parser's copy becomes the message: no second copy
         } else {
             messageBytes += chunk
         }

@@ -35,8 +35,8 @@ public struct FrameParser: Sendable {
             }
             guard !buffer.isEmpty else { return nil }
             let take = Int(min(remaining, UInt64(buffer.count)))
-            var chunk = Array(buffer.consume(take))
-            if let key { Masking.apply(key: key, to: &chunk, offset: offset) }
+            let bytes = buffer.consume(take)
+            let chunk = key.map { key in bytes.withUnsafeBufferPointer { Masking.applied(key: key, to: $0, offset: offset) } } ?? Array(bytes)
             state = .payload(maskingKey: key, remaining: remaining - UInt64(take), offset: offset + take)
             return .payload(chunk)
         }

@@ -3,33 +3,57 @@ public enum Masking {
     /// Applies (or removes: XOR is its own inverse) the mask to bytes that start `offset` bytes
     /// into the payload.
     public static func apply(key: UInt32, to bytes: inout [UInt8], offset: Int = 0) {
-        let keyBytes: [UInt8] = [UInt8(key >> 24), UInt8((key >> 16) & 0xFF), UInt8((key >> 8) & 0xFF), UInt8(key & 0xFF)]
         bytes.withUnsafeMutableBufferPointer { buffer in
-            let count = buffer.count
-            var i = 0
-            // Up to the first byte that takes key byte 0, one at a time…
-            while i < count && (offset + i) & 3 != 0 {
-                buffer[i] ^= keyBytes[(offset + i) & 3]
-                i += 1
+            guard let base = buffer.baseAddress else { return }
+            xor(UnsafePointer(base), into: base, count: buffer.count, key: key, offset: offset)
+        }
+    }
+
+    /// The bytes of `source` with the mask applied, in one pass: the copy out of the read buffer
+    /// and the unmasking are the same loop (the parser's payload path).
+    public static func applied(key: UInt32, to source: UnsafeBufferPointer<UInt8>, offset: Int = 0) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: source.count) { destination, initialized in
+            if let from = source.baseAddress, let to = destination.baseAddress {
+                xor(from, into: to, count: source.count, key: key, offset: offset)
             }
-            // …then 8 bytes at a time (8 is a multiple of 4, so the key stays aligned)…
-            if count - i >= 8 {
-                var word: UInt64 = 0
-                withUnsafeMutableBytes(of: &word) { w in
-                    for j in 0..<8 { w[j] = keyBytes[j & 3] }
-                }
-                let raw = UnsafeMutableRawPointer(buffer.baseAddress!)
-                while count - i >= 8 {
-                    let value = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ word
-                    raw.storeBytes(of: value, toByteOffset: i, as: UInt64.self)
-                    i += 8
-                }
+            initialized = source.count
+        }
+    }
+
+    /// `destination[i] = source[i] ^ key[(offset + i) mod 4]`; `source` may be `destination`.
+    private static func xor(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>, count: Int,
+                            key: UInt32, offset: Int) {
+        let keyBytes = (UInt8(key >> 24), UInt8((key >> 16) & 0xFF), UInt8((key >> 8) & 0xFF), UInt8(key & 0xFF))
+        func keyByte(_ index: Int) -> UInt8 {
+            switch index & 3 {
+            case 0: return keyBytes.0
+            case 1: return keyBytes.1
+            case 2: return keyBytes.2
+            default: return keyBytes.3
             }
-            // …and the tail.
-            while i < count {
-                buffer[i] ^= keyBytes[(offset + i) & 3]
-                i += 1
+        }
+        var i = 0
+        // Up to the first byte that takes key byte 0, one at a time…
+        while i < count && (offset + i) & 3 != 0 {
+            destination[i] = source[i] ^ keyByte(offset + i)
+            i += 1
+        }
+        // …then 8 bytes at a time (8 is a multiple of 4, so the key stays aligned)…
+        if count - i >= 8 {
+            var word: UInt64 = 0
+            withUnsafeMutableBytes(of: &word) { w in
+                for j in 0..<8 { w[j] = keyByte(j) }
             }
+            let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(destination)
+            while count - i >= 8 {
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ word, toByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+        }
+        // …and the tail.
+        while i < count {
+            destination[i] = source[i] ^ keyByte(offset + i)
+            i += 1
         }
     }
 }

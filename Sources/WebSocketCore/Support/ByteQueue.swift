@@ -1,7 +1,9 @@
 /// A FIFO of bytes read from the wire: append at the end, consume from the front.
 ///
 /// Consuming only moves an index; the storage is compacted when the dead prefix is larger than
-/// what is still unread, so parsing a stream costs amortised O(1) per byte.
+/// what is still unread, so parsing a stream costs amortised O(1) per byte. Drained storage is
+/// reused by the next `append` — by then the slices `consume` handed out are gone, so reusing it
+/// copies nothing (emptying it inside `consume`, while a slice still shared it, allocated anew).
 public struct ByteQueue: Sendable {
     private var storage: [UInt8] = []
     private var readIndex = 0
@@ -24,7 +26,10 @@ public struct ByteQueue: Sendable {
     public subscript(offset: Int) -> UInt8 { storage[readIndex + offset] }
 
     public mutating func append<S: Sequence>(contentsOf bytes: S) where S.Element == UInt8 {
-        if readIndex > 0 && readIndex >= storage.count - readIndex {
+        if readIndex > 0 && readIndex == storage.count {
+            storage.removeAll(keepingCapacity: true)
+            readIndex = 0
+        } else if readIndex > 0 && readIndex >= storage.count - readIndex {
             storage.removeFirst(readIndex)
             readIndex = 0
         }
@@ -37,10 +42,10 @@ public struct ByteQueue: Sendable {
         precondition(n <= count, "consume beyond readable bytes")
         let slice = storage[readIndex..<(readIndex + n)]
         readIndex += n
-        if readIndex == storage.count {
-            // Drained: keep a small buffer for the next read, but not the one a large message
-            // needed — an idle connection must not hold what its biggest frame once took.
-            storage.removeAll(keepingCapacity: storage.capacity <= Self.retainedCapacity)
+        if readIndex == storage.count && storage.capacity > Self.retainedCapacity {
+            // Drained after a large message: an idle connection must not hold what its biggest
+            // frame once took (a small buffer stays, for the next read).
+            storage = []
             readIndex = 0
         }
         return slice
