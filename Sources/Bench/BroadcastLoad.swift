@@ -56,7 +56,7 @@ public struct BroadcastLoad: Sendable {
     }
 
     /// Runs the load; blocking. Counts only after every member joined and the warm-up passed.
-    public func run(joinTimeout: Double = 60) throws -> Outcome {
+    public func run(joinTimeout: Double = 60, window: MeasuredWindow? = nil) throws -> Outcome {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let loop = group.next()
@@ -84,9 +84,9 @@ public struct BroadcastLoad: Sendable {
         // Let the room register the last joins (presence is handled before lines), then start.
         Thread.sleep(forTimeInterval: 0.2)
         try loop.submit { state.start() }.wait()
-        try loop.scheduleTask(in: .nanoseconds(Int64(warmupSeconds * 1e9))) { state.startMeasuring(recorder) }.futureResult.wait()
+        try loop.scheduleTask(in: .nanoseconds(Int64(warmupSeconds * 1e9))) { window?.open(); state.startMeasuring(recorder) }.futureResult.wait()
         let start = Date()
-        try loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { state.measuring = false; state.stopped = true }.futureResult.wait()
+        try loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { state.measuring = false; state.stopped = true; window?.close() }.futureResult.wait()
         let elapsed = Date().timeIntervalSince(start)
         return try loop.submit {
             Outcome(deliveries: state.deliveries, lines: state.lines, seconds: elapsed, recorder: recorder, failures: state.failures,

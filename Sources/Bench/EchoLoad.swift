@@ -36,7 +36,7 @@ public struct EchoLoad: Sendable {
     }
 
     /// Runs the load; blocking. Messages and latencies count only after the warm-up.
-    public func run() throws -> Outcome {
+    public func run(window: MeasuredWindow? = nil) throws -> Outcome {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let loop = group.next()
@@ -54,9 +54,9 @@ public struct EchoLoad: Sendable {
             channels.append(try bootstrap.connect(host: host, port: port).wait())
         }
         // Warm-up, then the measured window: the counters are reset when it opens.
-        try loop.scheduleTask(in: .nanoseconds(Int64(warmupSeconds * 1e9))) { shared.startMeasuring(recorder) }.futureResult.wait()
+        try loop.scheduleTask(in: .nanoseconds(Int64(warmupSeconds * 1e9))) { window?.open(); shared.startMeasuring(recorder) }.futureResult.wait()
         let start = Date()
-        try loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { shared.measuring = false; shared.stopped = true }.futureResult.wait()
+        try loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { shared.measuring = false; shared.stopped = true; window?.close() }.futureResult.wait()
         let elapsed = Date().timeIntervalSince(start)
         let (messages, failures) = try loop.submit { (shared.messages, shared.failures) }.wait()
         for channel in channels { try? channel.close().wait() }

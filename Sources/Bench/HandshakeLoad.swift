@@ -29,7 +29,7 @@ public struct HandshakeLoad: Sendable {
         public var failures: Int
     }
 
-    public func run() throws -> Outcome {
+    public func run(window: MeasuredWindow? = nil) throws -> Outcome {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let loop = group.next()
@@ -37,12 +37,13 @@ public struct HandshakeLoad: Sendable {
         let state = HandshakeLoadState()
         try loop.submit { for _ in 0..<concurrency { self.connect(group: group, state: state, recorder: recorder) } }.wait()
         try loop.scheduleTask(in: .nanoseconds(Int64(warmupSeconds * 1e9))) {
+            window?.open()
             state.handshakes = 0
             recorder.reset()
             state.measuring = true
         }.futureResult.wait()
         let start = Date()
-        try loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { state.measuring = false; state.stopped = true }.futureResult.wait()
+        try loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { state.measuring = false; state.stopped = true; window?.close() }.futureResult.wait()
         let elapsed = Date().timeIntervalSince(start)
         return try loop.submit { Outcome(handshakes: state.handshakes, seconds: elapsed, recorder: recorder, failures: state.failures) }.wait()
     }

@@ -51,8 +51,8 @@ struct BenchCommand: ParsableCommand {
             let message: Message = binary ? .binary(payload) : .text(String(decoding: payload, as: UTF8.self))
             let load = EchoLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections, message: message,
                                 deflate: deflate, version: client.protocolVersion, window: window, seconds: timing.duration, warmupSeconds: timing.warmup)
-            try timing.measure(scenario: scenarioName + (deflate ? "+deflate" : ""), url: url, connections: connections, messageBytes: payload.count) {
-                let outcome = try load.run()
+            try timing.measure(scenario: scenarioName + (deflate ? "+deflate" : ""), url: url, connections: connections, messageBytes: payload.count) { window in
+                let outcome = try load.run(window: window)
                 return (outcome.messages, outcome.seconds, outcome.recorders, outcome.failures)
             }
         }
@@ -123,8 +123,8 @@ struct BenchCommand: ParsableCommand {
             } catch { throw ValidationError("--also: \(error)") }
             let spread = also.isEmpty ? "" : "-\(also.count + 1)inst"
             try timing.measure(scenario: "broadcast-\(count == members ? "all" : "\(count)")-send-\(members)m-\(size)B" + (deflate ? "+deflate" : "") + spread,
-                            url: url, connections: members, messageBytes: size) {
-                let outcome = try load.run()
+                            url: url, connections: members, messageBytes: size) { window in
+                let outcome = try load.run(window: window)
                 // Members that never joined count as failures too.
                 return (outcome.deliveries, outcome.seconds, [outcome.recorder], outcome.failures + (members - outcome.joined - outcome.failures))
             }
@@ -157,8 +157,8 @@ struct BenchCommand: ParsableCommand {
             let load = HandshakeLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, concurrency: concurrency, deflate: deflate,
                                      version: client.protocolVersion, seconds: timing.duration, warmupSeconds: timing.warmup)
             try timing.measure(scenario: "handshake-\(version == "rfc6455" ? "" : version + "-")\(concurrency)c" + (deflate ? "+deflate" : ""),
-                            url: url, connections: concurrency, messageBytes: 0) {
-                let outcome = try load.run()
+                            url: url, connections: concurrency, messageBytes: 0) { window in
+                let outcome = try load.run(window: window)
                 return (outcome.handshakes, outcome.seconds, [outcome.recorder], outcome.failures)
             }
         }

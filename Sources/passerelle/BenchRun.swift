@@ -39,33 +39,29 @@ struct RunOptions: ParsableArguments {
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
     }
 
-    /// Runs `load` between two CPU samples of the server and of this generator, and prints the
-    /// result. CPU is sampled around the whole run (warm-up included) and scaled to the measured window.
+    /// Runs `load`, which samples the CPU of the server and of this generator when its measured
+    /// window opens and closes (`MeasuredWindow`), and prints the result.
     func measure(scenario: String, url: String, connections: Int, messageBytes: Int,
-                 _ load: () throws -> (count: Int, seconds: Double, recorders: [LatencyRecorder], failures: Int)) throws {
-        let serverBefore = serverPid.flatMap(ProcessSample.of)
-        let selfBefore = ProcessSample.of(0)
+                 _ load: (MeasuredWindow) throws -> (count: Int, seconds: Double, recorders: [LatencyRecorder], failures: Int)) throws {
+        let window = MeasuredWindow(serverPid: serverPid)
         let outcome: (count: Int, seconds: Double, recorders: [LatencyRecorder], failures: Int)
         do {
-            outcome = try load()
+            outcome = try load(window)
         } catch {
             FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let serverAfter = serverPid.flatMap(ProcessSample.of)
-        let selfAfter = ProcessSample.of(0)
-        let share = outcome.seconds / (duration + warmup)
-        let generatorCPU = ((selfAfter?.cpuSeconds ?? 0) - (selfBefore?.cpuSeconds ?? 0)) * share
+        let generatorCPU = window.generatorCPUSeconds ?? 0
         let count = Double(max(outcome.count, 1))
         let percentiles = LatencyRecorder.percentiles(outcome.recorders, [50, 99, 99.9])
         let result = BenchResult(
             scenario: scenario, target: target ?? url, connections: connections, messageBytes: messageBytes,
             seconds: outcome.seconds, messages: outcome.count, messagesPerSecond: Double(outcome.count) / outcome.seconds,
             p50Micros: percentiles[0], p99Micros: percentiles[1], p999Micros: percentiles[2],
-            serverCPUMicrosPerMessage: serverBefore.flatMap { before in serverAfter.map { ($0.cpuSeconds - before.cpuSeconds) * share * 1e6 / count } },
+            serverCPUMicrosPerMessage: window.serverCPUSeconds.map { $0 * 1e6 / count },
             generatorCPUMicrosPerMessage: generatorCPU * 1e6 / count,
             generatorCoreShare: generatorCPU / outcome.seconds, generatorBound: generatorCPU / outcome.seconds > 0.9,
-            serverResidentBytes: serverAfter?.residentBytes, failures: outcome.failures)
+            serverResidentBytes: window.serverResidentBytes, failures: outcome.failures)
         print(json ? result.json : result.text)
         if outcome.count == 0 { throw ExitCode(1) }
     }
