@@ -215,7 +215,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                                                       "body": "\(String(decoding: body, as: UTF8.self))"])
                 }
                 switch endpoint {
-                case .echo: replies += encodeSharedIfPossible(message)
+                case .echo:
+                    let echo = encodeSharedIfPossible(message)
+                    if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
                 case .room: services.room.receive(message, from: id)
                 }
             case .failed(let error):
