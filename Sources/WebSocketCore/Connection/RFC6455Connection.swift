@@ -107,6 +107,10 @@ public struct RFC6455Connection: WebSocketConnection {
         guard state == .open else { throw .connectionNotOpen }
         let opcode: Opcode
         if case .text = message { opcode = .text } else { opcode = .binary }
+        // An uncompressed, unfragmented text is framed straight from its UTF-8.
+        if deflate == nil, fragmentSize == nil, case .text(let text) = message {
+            return frameBytes(opcode: .text, payload: text.utf8)
+        }
         var payload = message.bytes
         var compressed = false
         if deflate != nil { (payload, compressed) = deflate!.encode(payload) }

@@ -28,9 +28,12 @@ public enum FrameEncoder {
         }
         if let key = header.maskingKey {
             bytes += [UInt8(key >> 24), UInt8((key >> 16) & 0xFF), UInt8((key >> 8) & 0xFF), UInt8(key & 0xFF)]
-            var masked = Array(payload)
-            Masking.apply(key: key, to: &masked)
-            bytes += masked
+            let start = bytes.count
+            bytes += payload
+            // Masked where it lies: no copy of the payload on the side.
+            bytes.withUnsafeMutableBufferPointer { frame in
+                Masking.apply(key: key, to: UnsafeMutableBufferPointer(rebasing: frame[start...]))
+            }
         } else {
             bytes += payload
         }

@@ -3,10 +3,13 @@ public enum Masking {
     /// Applies (or removes: XOR is its own inverse) the mask to bytes that start `offset` bytes
     /// into the payload.
     public static func apply(key: UInt32, to bytes: inout [UInt8], offset: Int = 0) {
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            xor(UnsafePointer(base), into: base, count: buffer.count, key: key, offset: offset)
-        }
+        bytes.withUnsafeMutableBufferPointer { apply(key: key, to: $0, offset: offset) }
+    }
+
+    /// The same, on bytes in place (a payload inside a frame being built).
+    public static func apply(key: UInt32, to buffer: UnsafeMutableBufferPointer<UInt8>, offset: Int = 0) {
+        guard let base = buffer.baseAddress else { return }
+        xor(UnsafePointer(base), into: base, count: buffer.count, key: key, offset: offset)
     }
 
     /// The bytes of `source` with the mask applied, in one pass: the copy out of the read buffer
