@@ -6,12 +6,9 @@ import WebSocketCore
 final class LoopEncoder: @unchecked Sendable {
     var shared = SharedEncoder()
 
-    private static let perThread = ThreadSpecificVariable<LoopEncoder>()
+    private static let perLoop = LoopLocal<LoopEncoder>()
 
     static var current: LoopEncoder {
-        if let encoder = perThread.currentValue { return encoder }
-        let encoder = LoopEncoder()
-        perThread.currentValue = encoder
-        return encoder
+        perLoop.current { LoopEncoder() }
     }
 }

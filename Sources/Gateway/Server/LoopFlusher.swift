@@ -13,14 +13,11 @@ final class LoopFlusher: @unchecked Sendable {
 
     private init(loop: EventLoop) { self.loop = loop }
 
-    private static let perThread = ThreadSpecificVariable<LoopFlusher>()
+    private static let perLoop = LoopLocal<LoopFlusher>()
 
     /// The flusher of the event loop this code runs on.
     static func current(on loop: EventLoop) -> LoopFlusher {
-        if let flusher = perThread.currentValue { return flusher }
-        let flusher = LoopFlusher(loop: loop)
-        perThread.currentValue = flusher
-        return flusher
+        perLoop.current { LoopFlusher(loop: loop) }
     }
 
     /// `handler.flushOutbox()` runs once in this pass, after every task already queued; the

@@ -27,14 +27,11 @@ final class LoopTimers: @unchecked Sendable {
 
     private init(loop: EventLoop) { self.loop = loop }
 
-    private static let perThread = ThreadSpecificVariable<LoopTimers>()
+    private static let perLoop = LoopLocal<LoopTimers>()
 
     /// The timers of the event loop this code runs on.
     static func current(on loop: EventLoop) -> LoopTimers {
-        if let timers = perThread.currentValue { return timers }
-        let timers = LoopTimers(loop: loop)
-        perThread.currentValue = timers
-        return timers
+        perLoop.current { LoopTimers(loop: loop) }
     }
 
     /// Runs `action` once `delay` has passed (within `resolution`).

@@ -391,7 +391,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     // MARK: Writing
 
     private func write(_ bytes: [UInt8]) {
-        guard let context, !bytes.isEmpty else { return }
+        guard context != nil, !bytes.isEmpty else { return }
         write(allocator.buffer(bytes: bytes))
     }
 
