@@ -107,10 +107,7 @@ public struct RFC6455Connection: WebSocketConnection {
         guard state == .open else { throw .connectionNotOpen }
         let opcode: Opcode
         if case .text = message { opcode = .text } else { opcode = .binary }
-        // An uncompressed, unfragmented text is framed straight from its UTF-8.
-        if deflate == nil, fragmentSize == nil, case .text(let text) = message {
-            return frameBytes(opcode: .text, payload: text.utf8)
-        }
+        if deflate == nil, fragmentSize == nil { return FrameEncoder.frame(message, maskingKey: nextMaskingKey()) }
         var payload = message.bytes
         var compressed = false
         if deflate != nil { (payload, compressed) = deflate!.encode(payload) }
@@ -183,8 +180,11 @@ public struct RFC6455Connection: WebSocketConnection {
     }
 
     private mutating func frameBytes(opcode: Opcode, payload: some Collection<UInt8>, fin: Bool = true, rsv1: Bool = false) -> [UInt8] {
-        // §5.3: a client masks every frame with a fresh, unpredictable key; a server never masks.
-        let key: UInt32? = role == .client ? UInt32(truncatingIfNeeded: random.next()) : nil
-        return FrameEncoder.frame(opcode: opcode, payload: payload, fin: fin, rsv1: rsv1, maskingKey: key)
+        FrameEncoder.frame(opcode: opcode, payload: payload, fin: fin, rsv1: rsv1, maskingKey: nextMaskingKey())
+    }
+
+    /// §5.3: a client masks every frame with a fresh, unpredictable key; a server never masks.
+    private mutating func nextMaskingKey() -> UInt32? {
+        role == .client ? UInt32(truncatingIfNeeded: random.next()) : nil
     }
 }

@@ -39,9 +39,7 @@ public struct SharedEncoder {
             guard case .text(let text) = message else { throw .binaryNotSupportedByFraming }
             return HixieFrameEncoder.text(text)
         case .rfc6455:
-            // A text's UTF-8 is framed straight from the string: no intermediate array.
-            if case .text(let text) = message { return FrameEncoder.frame(opcode: .text, payload: text.utf8) }
-            return FrameEncoder.frame(opcode: opcode, payload: message.bytes)
+            return FrameEncoder.frame(message)
         case .rfc6455Deflate(let parameters):
             let payload = message.bytes
             guard payload.count >= parameters.minimumCompressedSize, let deflater = deflater(parameters) else {

@@ -47,6 +47,15 @@ public enum FrameEncoder {
                            payloadLength: UInt64(payload.count)), payload: payload)
     }
 
+    /// One unfragmented, uncompressed data message; a text is framed straight from its UTF-8,
+    /// with no intermediate array (`Message.bytes` would make one).
+    public static func frame(_ message: Message, maskingKey: UInt32? = nil) -> [UInt8] {
+        switch message {
+        case .text(let text): return frame(opcode: .text, payload: text.utf8, maskingKey: maskingKey)
+        case .binary(let bytes): return frame(opcode: .binary, payload: bytes, maskingKey: maskingKey)
+        }
+    }
+
     /// A close frame payload: the code big-endian, then the UTF-8 reason (§5.5.1).
     public static func closePayload(code: CloseCode?, reason: String) -> [UInt8] {
         guard let code else { return [] }
