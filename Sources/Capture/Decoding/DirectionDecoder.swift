@@ -106,7 +106,7 @@ struct DirectionDecoder {
                 continue
             }
             do throws(WebSocketError) {
-                switch try assembler.handle(event, deflate: &deflate) {
+                switch try assembler.handle(event, deflate: deflate) {
                 case .message(let message, let compressed, let payloadBytes)?:
                     records.append(messageRecord(message, compressed: compressed, wireLength: payloadBytes, time: time))
                 case .control(let opcode, let payload)?:

@@ -36,7 +36,7 @@ public final class GatewayServer: Sendable {
         }
         let services = GatewayServices(configuration: configuration, registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
                                        budget: BufferBudget(limit: configuration.maxBufferedBytesTotal),
-                                       room: room, observer: observer)
+                                       room: room, observer: observer, logger: logger)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -56,7 +56,7 @@ public final class GatewayServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        WebSocketChannelHandler(id: id, logger: logger, services: services))
+                        WebSocketChannelHandler(id: id, services: services))
                 }
             }
         do {

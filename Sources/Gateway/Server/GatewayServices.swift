@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// What every connection of one server shares — its configuration too: a class, so each
@@ -9,13 +10,17 @@ final class GatewayServices: Sendable {
     let budget: BufferBudget
     let room: RoomHub
     let observer: ConnectionObserver?
+    /// The server's logger (56 bytes): shared, not copied into every connection.
+    let logger: Logger
 
-    init(configuration: GatewayConfiguration, registry: ConnectionRegistry, budget: BufferBudget, room: RoomHub, observer: ConnectionObserver?) {
+    init(configuration: GatewayConfiguration, registry: ConnectionRegistry, budget: BufferBudget, room: RoomHub, observer: ConnectionObserver?,
+         logger: Logger) {
         self.configuration = configuration
         self.registry = registry
         self.budget = budget
         self.room = room
         self.observer = observer
+        self.logger = logger
     }
 
     /// `/metrics`: connections, and the cluster link's figures when there is one.

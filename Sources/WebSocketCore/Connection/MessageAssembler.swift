@@ -30,7 +30,7 @@ public struct MessageAssembler {
     }
 
     /// Feeds one parser event; returns what a completed frame produced.
-    public mutating func handle(_ event: FrameParser.Event, deflate: inout DeflateContext?) throws(WebSocketError) -> Output? {
+    public mutating func handle(_ event: FrameParser.Event, deflate: DeflateContext?) throws(WebSocketError) -> Output? {
         switch event {
         case .header(let header):
             try begin(header)
@@ -41,7 +41,7 @@ public struct MessageAssembler {
             if header.opcode.isControl {
                 controlPayload += chunk
             } else {
-                try append(chunk, deflate: &deflate)
+                try append(chunk, deflate: deflate)
             }
             return nil
         case .frameEnd:
@@ -51,7 +51,7 @@ public struct MessageAssembler {
                 defer { controlPayload = [] }
                 return .control(header.opcode, controlPayload)
             }
-            return header.fin ? try finish(deflate: &deflate) : nil
+            return header.fin ? try finish(deflate: deflate) : nil
         }
     }
 
@@ -84,11 +84,11 @@ public struct MessageAssembler {
         }
     }
 
-    private mutating func append(_ chunk: [UInt8], deflate: inout DeflateContext?) throws(WebSocketError) {
+    private mutating func append(_ chunk: [UInt8], deflate: DeflateContext?) throws(WebSocketError) {
         if messageCompressed {
-            guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
+            guard let deflate else { throw .reservedBitsSet(rsv: 4) }
             do throws(WebSocketError) {
-                try deflate!.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
+                try deflate.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
             } catch {
                 // Report the first problem in stream order: text inflated before the corrupt or
                 // oversized part is checked first, so the verdict does not depend on how the
@@ -112,11 +112,11 @@ public struct MessageAssembler {
         guard utf8.feed(fresh) else { throw .invalidUTF8 }
     }
 
-    private mutating func finish(deflate: inout DeflateContext?) throws(WebSocketError) -> Output {
+    private mutating func finish(deflate: DeflateContext?) throws(WebSocketError) -> Output {
         if messageCompressed {
-            guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
+            guard let deflate else { throw .reservedBitsSet(rsv: 4) }
             do throws(WebSocketError) {
-                try deflate!.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+                try deflate.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
             } catch {
                 try validateText()
                 throw error

@@ -50,7 +50,7 @@ public struct RFC6455Connection: WebSocketConnection {
 
     private mutating func handle(_ event: FrameParser.Event, _ output: inout ConnectionOutput) throws(WebSocketError) {
         if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
-        switch try assembler.handle(event, deflate: &deflate) {
+        switch try assembler.handle(event, deflate: deflate) {
         case .message(let message, _, _)?:
             output.events.append(.message(message))
         case .control(let opcode, let payload)?:
@@ -110,7 +110,7 @@ public struct RFC6455Connection: WebSocketConnection {
         if deflate == nil, fragmentSize == nil { return FrameEncoder.frame(message, maskingKey: nextMaskingKey()) }
         var payload = message.bytes
         var compressed = false
-        if deflate != nil { (payload, compressed) = deflate!.encode(payload) }
+        if let deflate { (payload, compressed) = deflate.encode(payload) }
         guard let size = fragmentSize, size > 0, payload.count > size else {
             return frameBytes(opcode: opcode, payload: payload, rsv1: compressed)
         }
