@@ -26,11 +26,11 @@ public enum ConnectionEvent: Hashable, Sendable {
 /// Everything one call into a connection produced: events for the application, bytes for the
 /// peer, and whether the transport should now be closed.
 public struct ConnectionOutput: Hashable, Sendable {
-    public var events: [ConnectionEvent] = []
+    public var events = ConnectionEvents()
     public var outbound: [UInt8] = []
     public var closeTransport = false
 
-    public init(events: [ConnectionEvent] = [], outbound: [UInt8] = [], closeTransport: Bool = false) {
+    public init(events: ConnectionEvents = [], outbound: [UInt8] = [], closeTransport: Bool = false) {
         self.events = events
         self.outbound = outbound
         self.closeTransport = closeTransport
