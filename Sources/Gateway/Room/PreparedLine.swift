@@ -19,8 +19,9 @@ final class PreparedLine {
     /// cannot carry it.
     func bytes(for encoding: SharedEncoding, allocator: ByteBufferAllocator) -> ByteBuffer? {
         for entry in encoded where entry.encoding == encoding { return entry.bytes }
-        guard let bytes = try? LoopEncoder.current.shared.encode(.text(text), as: encoding) else { return nil }
-        let buffer = allocator.buffer(bytes: bytes)
+        var sink = ByteBufferFrameSink(allocator: allocator)
+        guard (try? LoopEncoder.current.shared.encode(.text(text), as: encoding, into: &sink)) != nil,
+              let buffer = sink.buffer else { return nil }
         encoded.append((encoding, buffer))
         return buffer
     }

@@ -206,6 +206,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     private func apply(_ output: ConnectionOutput) {
         var replies = output.outbound
+        var echoes = ByteBufferFrameSink(allocator: allocator)   // allocates with its first frame
         for event in output.events {
             switch event {
             case .message(let message):
@@ -217,7 +218,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                 }
                 switch endpoint {
                 case .echo:
-                    let echo = encodeSharedIfPossible(message)
+                    if !output.closeTransport, echoShared(message, into: &echoes) { break }
+                    let echo = encode(message)
                     if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
                 case .room: services.room.receive(message, from: id)
                 }
@@ -239,16 +241,25 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         if !replies.isEmpty {
             write(replies)
         }
+        if let frames = echoes.buffer {
+            write(frames)
+        }
     }
 
-    /// An echo: through this thread's shared encoder when the connection's bytes do not depend on
-    /// its own state (then no per-connection compressor is ever created), else through the connection.
-    private func encodeSharedIfPossible(_ message: Message) -> [UInt8] {
-        // `sendsMessages` is what `sendShared()` checks, kept beside `state` (see its declaration).
-        guard sendsMessages, let sharedEncoding,
-              let bytes = try? LoopEncoder.current.shared.encode(message, as: sharedEncoding) else { return encode(message) }
+    /// An echo framed by this thread's shared encoder straight into the read's send buffer, when
+    /// the connection's bytes do not depend on its own state (then no per-connection compressor is
+    /// ever created); false when they do — `encode` then frames it through the connection. The
+    /// buffer goes out after what the core answered in the same read (a pong, say), as before.
+    private func echoShared(_ message: Message, into echoes: inout ByteBufferFrameSink) -> Bool {
+        // `sendsMessages` is what the connection's `send` checks, kept beside `state` (see its declaration).
+        guard sendsMessages, let sharedEncoding else { return false }
+        do {
+            try LoopEncoder.current.shared.encode(message, as: sharedEncoding, into: &echoes)
+        } catch {
+            return false
+        }
         statistics.messagesOut += 1
-        return bytes
+        return true
     }
 
     /// One message for this peer, through its connection (framing, compression).

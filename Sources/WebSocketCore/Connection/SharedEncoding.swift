@@ -32,26 +32,40 @@ public struct SharedEncoder {
     /// The frame bytes of `message` for every connection whose `sharedEncoding` is `encoding`.
     /// Throws for a message the framing cannot carry (binary over hixie).
     public mutating func encode(_ message: Message, as encoding: SharedEncoding) throws(WebSocketError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try encode(message, as: encoding, into: &bytes)
+        return bytes
+    }
+
+    /// The same frame, written into `sink` (the gateway's send buffer): no intermediate array.
+    /// Inlinable, to be specialised for the gateway's sink (see `FrameSink`).
+    @inlinable
+    public mutating func encode(_ message: Message, as encoding: SharedEncoding, into sink: inout some FrameSink) throws(WebSocketError) {
         let opcode: Opcode
         if case .text = message { opcode = .text } else { opcode = .binary }
         switch encoding {
         case .hixie:
             guard case .text(let text) = message else { throw .binaryNotSupportedByFraming }
-            return HixieFrameEncoder.text(text)
+            HixieFrameEncoder.write(text, into: &sink)
         case .rfc6455:
-            return FrameEncoder.frame(message)
+            switch message {
+            case .text(let text): FrameEncoder.write(opcode: .text, payload: text.utf8, into: &sink)
+            case .binary(let bytes): FrameEncoder.write(opcode: .binary, payload: bytes, into: &sink)
+            }
         case .rfc6455Deflate(let parameters):
             let payload = message.bytes
             guard payload.count >= parameters.minimumCompressedSize, let deflater = deflater(parameters) else {
-                return FrameEncoder.frame(opcode: opcode, payload: payload)
+                FrameEncoder.write(opcode: opcode, payload: payload, into: &sink)
+                return
             }
             let compressed = deflater.compress(payload)
             deflater.reset()
-            return FrameEncoder.frame(opcode: opcode, payload: compressed, rsv1: true)
+            FrameEncoder.write(opcode: opcode, payload: compressed, rsv1: true, into: &sink)
         }
     }
 
-    private mutating func deflater(_ parameters: SharedDeflateParameters) -> Deflater? {
+    @usableFromInline
+    mutating func deflater(_ parameters: SharedDeflateParameters) -> Deflater? {
         if let deflater = deflaters[parameters] { return deflater }
         guard let created = try? Deflater(windowBits: parameters.windowBits, memoryLevel: parameters.memoryLevel,
                                           compressionLevel: parameters.compressionLevel) else { return nil }

@@ -2,7 +2,18 @@
 public enum HixieFrameEncoder {
     /// 0x00, the UTF-8 text, 0xFF. Valid UTF-8 never contains 0xFF, so no escaping is needed.
     public static func text(_ text: String) -> [UInt8] {
-        [0x00] + Array(text.utf8) + [0xFF]
+        var bytes: [UInt8] = []
+        write(text, into: &bytes)
+        return bytes
+    }
+
+    /// The same frame, written into `sink`.
+    @inlinable
+    public static func write(_ text: String, into sink: inout some FrameSink) {
+        sink.reserveFrameCapacity(text.utf8.count + 2)
+        sink.writeFrameByte(0x00)
+        sink.writeFramePayload(text.utf8)
+        sink.writeFrameByte(0xFF)
     }
 
     /// The closing handshake (hixie-76 §5.3, "0xFF 0x00").
