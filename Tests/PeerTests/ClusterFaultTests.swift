@@ -73,9 +73,15 @@ import Glibc
         let postgres = try TestPostgres()
         let room = try TwoInstanceRoom(postgres, count: 80, interval: 0.02, tvLines: ["avant", "pendant", "apr\u{e8}s"], deflateOnA: true, tvOnA: false)
         let (a, b) = (room.a, room.b)
-        // Twice, mid-stream: PostgreSQL ends both instances' LISTEN sessions.
+        // Twice, mid-stream: PostgreSQL ends both instances' LISTEN sessions — each time once both
+        // are listening (after the first kill they come back after a backoff, longer on a loaded machine).
         for _ in 0..<2 {
             Thread.sleep(forTimeInterval: 0.5)
+            let deadline = Date().addingTimeInterval(15)
+            while try postgres.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'passerelle-listen%'").lines != ["2"],
+                  Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
             let killed = try postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'passerelle-listen%'")
             #expect(killed.lines == ["t", "t"], "\(killed)")
         }
