@@ -86,9 +86,9 @@ public struct MessageAssembler {
 
     private mutating func append(_ chunk: [UInt8], deflate: DeflateContext?) throws(WebSocketError) {
         if messageCompressed {
-            guard let deflate else { throw .reservedBitsSet(rsv: 4) }
+            guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
             do throws(WebSocketError) {
-                try deflate.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
+                try deflate.unsafelyUnwrapped.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
             } catch {
                 // Report the first problem in stream order: text inflated before the corrupt or
                 // oversized part is checked first, so the verdict does not depend on how the
@@ -114,9 +114,9 @@ public struct MessageAssembler {
 
     private mutating func finish(deflate: DeflateContext?) throws(WebSocketError) -> Output {
         if messageCompressed {
-            guard let deflate else { throw .reservedBitsSet(rsv: 4) }
+            guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
             do throws(WebSocketError) {
-                try deflate.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+                try deflate.unsafelyUnwrapped.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
             } catch {
                 try validateText()
                 throw error

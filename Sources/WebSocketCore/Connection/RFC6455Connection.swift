@@ -38,9 +38,11 @@ public struct RFC6455Connection: WebSocketConnection {
         var output = ConnectionOutput()
         guard state != .closed else { return output }  // §7.1.1: nothing is read after the close
         buffer.append(contentsOf: bytes)
+        // Loaded once per read, not once per event: each load of the reference is a retain.
+        let deflate = self.deflate
         do throws(WebSocketError) {
             while state != .closed, let event = try parser.next(&buffer) {
-                try handle(event, &output)
+                try handle(event, deflate: deflate, &output)
             }
         } catch {
             failConnection(error, &output)
@@ -48,7 +50,7 @@ public struct RFC6455Connection: WebSocketConnection {
         return output
     }
 
-    private mutating func handle(_ event: FrameParser.Event, _ output: inout ConnectionOutput) throws(WebSocketError) {
+    private mutating func handle(_ event: FrameParser.Event, deflate: DeflateContext?, _ output: inout ConnectionOutput) throws(WebSocketError) {
         if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
         switch try assembler.handle(event, deflate: deflate) {
         case .message(let message, _, _)?:

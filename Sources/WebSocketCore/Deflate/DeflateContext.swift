@@ -40,23 +40,21 @@ public final class DeflateContext {
 
     /// Inflates one payload chunk of a compressed message into `output`.
     public func inflate(_ chunk: [UInt8], into output: inout [UInt8], limit: Int) throws(WebSocketError) {
-        try makeInflater().inflate(chunk, into: &output, limit: limit)
+        if inflater == nil { try makeInflater() }
+        try inflater.unsafelyUnwrapped.inflate(chunk, into: &output, limit: limit)
     }
 
     /// Ends a compressed message (§7.2.2: append 00 00 ff ff) and resets when the sender does
     /// not keep its context.
     public func finishMessage(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
-        let inflater = try makeInflater()
-        try inflater.finishMessage(into: &output, limit: limit)
-        if agreement.inbound(for: role).noContextTakeover { inflater.reset() }
+        if inflater == nil { try makeInflater() }
+        try inflater.unsafelyUnwrapped.finishMessage(into: &output, limit: limit)
+        if agreement.inbound(for: role).noContextTakeover { inflater.unsafelyUnwrapped.reset() }
     }
 
-    private func makeInflater() throws(WebSocketError) -> Inflater {
-        if let inflater { return inflater }
+    private func makeInflater() throws(WebSocketError) {
         do {
-            let created = try Inflater(windowBits: agreement.inbound(for: role).windowBits)
-            inflater = created
-            return created
+            inflater = try Inflater(windowBits: agreement.inbound(for: role).windowBits)
         } catch {
             throw .inflateFailed("cannot initialise zlib")
         }
