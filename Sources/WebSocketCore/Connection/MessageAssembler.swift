@@ -88,7 +88,7 @@ public struct MessageAssembler {
         if messageCompressed {
             guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
             do throws(WebSocketError) {
-                try deflate.unsafelyUnwrapped.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
+                try deflate!.inflate(chunk, into: &messageBytes, limit: limits.maxMessageSize)
             } catch {
                 // Report the first problem in stream order: text inflated before the corrupt or
                 // oversized part is checked first, so the verdict does not depend on how the
@@ -116,7 +116,7 @@ public struct MessageAssembler {
         if messageCompressed {
             guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
             do throws(WebSocketError) {
-                try deflate.unsafelyUnwrapped.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+                try deflate!.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
             } catch {
                 try validateText()
                 throw error

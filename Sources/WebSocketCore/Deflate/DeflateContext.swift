@@ -41,15 +41,15 @@ public final class DeflateContext {
     /// Inflates one payload chunk of a compressed message into `output`.
     public func inflate(_ chunk: [UInt8], into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         if inflater == nil { try makeInflater() }
-        try inflater.unsafelyUnwrapped.inflate(chunk, into: &output, limit: limit)
+        try inflater!.inflate(chunk, into: &output, limit: limit)
     }
 
     /// Ends a compressed message (§7.2.2: append 00 00 ff ff) and resets when the sender does
     /// not keep its context.
     public func finishMessage(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         if inflater == nil { try makeInflater() }
-        try inflater.unsafelyUnwrapped.finishMessage(into: &output, limit: limit)
-        if agreement.inbound(for: role).noContextTakeover { inflater.unsafelyUnwrapped.reset() }
+        try inflater!.finishMessage(into: &output, limit: limit)
+        if agreement.inbound(for: role).noContextTakeover { inflater!.reset() }
     }
 
     private func makeInflater() throws(WebSocketError) {
