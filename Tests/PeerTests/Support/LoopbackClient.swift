@@ -21,7 +21,14 @@ final class LoopbackClient {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { close(socket); throw PeerError("connect to \(port) failed") }
+        guard connected == 0 else {
+            // Closed here, so not again in deinit — which runs when a class's init throws after
+            // every property is set: the second close hit whatever descriptor had been reused in
+            // between (a SwiftNIO socket of a test running alongside, which then crashed on EBADF).
+            close(socket)
+            isClosed = true
+            throw PeerError("connect to \(port) failed")
+        }
     }
 
     deinit { if !isClosed { close(socket) } }
