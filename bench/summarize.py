@@ -41,6 +41,14 @@ for scenario in order:
         cpu = f"{entry['serverCPUMicrosPerMessage']:.1f}" if entry["serverCPUMicrosPerMessage"] is not None else "-"
         bound = " (generator-bound)" if entry["generatorBound"] else ""
         print(f"{scenario:34} {target:18} {rate:10.0f} {ratio:>8} {entry['p50Micros']:8.0f} {entry['p99Micros']:8.0f} {entry['p999Micros']:9.0f} {cpu:>10} {entry['generatorCoreShare']*100:7.0f}%{bound}")
+# Every server shares core 0: a run during which the other servers used more than 2 % of it is named
+# (scripts/bench waits for them to be idle first, so this shows work that started during the run).
+disturbed = [row for row in rows if (row.get("neighbourCPUSeconds") or 0) > 0.02 * row["seconds"]]
+for row in disturbed:
+    print(f"disturbed: {row['scenario']} / {row['target']}: other servers used {row['neighbourCPUSeconds']:.2f} s of CPU during its {row['seconds']:.0f} s")
+for entry in summary:
+    items = runs[(entry["scenario"], entry["target"])]
+    entry["neighbourCPUSecondsMax"] = max((item.get("neighbourCPUSeconds") or 0) for item in items)
 # Compress-once (Passerelle's default: no server context takeover, one compression per line for
 # every member) against the same gateway compressing for each member (--deflate-context-takeover).
 for entry in summary:
