@@ -2,6 +2,12 @@
 """Reads the JSON lines of scripts/bench, prints medians per scenario and target with the ratio
 to node ws, writes a summary JSON and an SVG bar chart.
 
+Ratios are paired: the median of each round's ratio (Passerelle's run against node's run of the same
+scenario in the same round, a minute apart at most), not the ratio of medians taken across rounds —
+this machine's speed drifts by 10-20 % over minutes (the generator's own CPU per message moves with
+it), and a slow stretch falling on one target's run in one round and another's in the next skews a
+ratio of medians.
+
   summarize.py RESULTS.jsonl SUMMARY.json CHART.svg
 """
 import json, statistics, sys
@@ -14,6 +20,12 @@ for row in rows:
     runs[(row["scenario"], row["target"])].append(row)
     order.setdefault(row["scenario"], None)
 targets = list(OrderedDict((row["target"], None) for row in rows))
+
+
+def paired_ratio(items, baseline):
+    """Median over rounds of items[round] / baseline[round] (runs are kept in round order)."""
+    ratios = [a["messagesPerSecond"] / b["messagesPerSecond"] for a, b in zip(items, baseline) if b["messagesPerSecond"]]
+    return statistics.median(ratios) if ratios else None
 
 
 def median(key, items):
@@ -35,7 +47,7 @@ for scenario in order:
                  "p50Micros": median("p50Micros", items), "p99Micros": median("p99Micros", items),
                  "p999Micros": median("p999Micros", items), "serverCPUMicrosPerMessage": median("serverCPUMicrosPerMessage", items),
                  "generatorCoreShare": median("generatorCoreShare", items), "generatorBound": any(i["generatorBound"] for i in items),
-                 "ratioToNode": rate / node_rate if node_rate else None}
+                 "ratioToNode": paired_ratio(items, node) if node else None}
         summary.append(entry)
         ratio = f"{entry['ratioToNode']:.2f}x" if entry["ratioToNode"] else "-"
         cpu = f"{entry['serverCPUMicrosPerMessage']:.1f}" if entry["serverCPUMicrosPerMessage"] is not None else "-"
@@ -54,9 +66,25 @@ for entry in summary:
 for entry in summary:
     per_member = next((e for e in summary if e["scenario"] == entry["scenario"] and e["target"] == "passerelle-context-takeover"), None)
     if entry["target"] == "passerelle" and per_member and per_member["messagesPerSecond"]:
-        entry["ratioToPerMemberCompression"] = entry["messagesPerSecond"] / per_member["messagesPerSecond"]
+        entry["ratioToPerMemberCompression"] = paired_ratio(runs[(entry["scenario"], "passerelle")], runs[(entry["scenario"], "passerelle-context-takeover")])
         floor = "≥ " if entry["generatorBound"] else ""
         print(f"compress-once vs per-member compression, {entry['scenario']}: {floor}{entry['ratioToPerMemberCompression']:.2f}x")
+# p99 latency against node ws, round by round (issue 6: ≤ node's at 100 connections).
+for entry in summary:
+    node = runs.get((entry["scenario"], "node-ws"))
+    if entry["target"] == "passerelle" and node:
+        pairs = list(zip(runs[(entry["scenario"], "passerelle")], node))
+        entry["roundsWithP99AtMostNode"] = sum(a["p99Micros"] <= b["p99Micros"] for a, b in pairs)
+        each = ", ".join(f"{a['p99Micros']:,} / {b['p99Micros']:,}" for a, b in pairs)
+        print(f"p99 µs vs node ws, {entry['scenario']}: {entry['roundsWithP99AtMostNode']} of {len(pairs)} rounds at most node's ({each})")
+# hixie-76 against RFC 6455 echo with the same connections and messages (issue 6: within 10 %).
+for entry in summary:
+    rfc_scenario = entry["scenario"].replace("hixie-76-", "")
+    if entry["target"] == "passerelle" and rfc_scenario != entry["scenario"] and (rfc_scenario, "passerelle") in runs:
+        hixie, rfc = runs[(entry["scenario"], "passerelle")], runs[(rfc_scenario, "passerelle")]
+        entry["ratioToRFC6455"] = paired_ratio(hixie, rfc)
+        each = ", ".join(f"{a['messagesPerSecond'] / b['messagesPerSecond']:.2f}" for a, b in zip(hixie, rfc))
+        print(f"hixie-76 vs RFC 6455, {entry['scenario']}: {entry['ratioToRFC6455']:.2f}x (rounds: {each})")
 json.dump(summary, open(sys.argv[2], "w"), indent=2)
 
 # SVG: one group of bars per scenario, one bar per target. Each group has its own scale (a broadcast
