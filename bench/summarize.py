@@ -22,9 +22,20 @@ for row in rows:
 targets = list(OrderedDict((row["target"], None) for row in rows))
 
 
+def rounds_of(items):
+    """Runs by round: scripts/bench records each run's round; older files are in round order."""
+    return {item.get("round", index + 1): item for index, item in enumerate(items)}
+
+
+def pairs(items, baseline):
+    """(run, baseline run) of every round both have — a failed run drops only its own round."""
+    mine, theirs = rounds_of(items), rounds_of(baseline)
+    return [(mine[r], theirs[r]) for r in sorted(mine) if r in theirs]
+
+
 def paired_ratio(items, baseline):
-    """Median over rounds of items[round] / baseline[round] (runs are kept in round order)."""
-    ratios = [a["messagesPerSecond"] / b["messagesPerSecond"] for a, b in zip(items, baseline) if b["messagesPerSecond"]]
+    """Median over rounds of each round's items / baseline."""
+    ratios = [a["messagesPerSecond"] / b["messagesPerSecond"] for a, b in pairs(items, baseline) if b["messagesPerSecond"]]
     return statistics.median(ratios) if ratios else None
 
 
@@ -73,17 +84,17 @@ for entry in summary:
 for entry in summary:
     node = runs.get((entry["scenario"], "node-ws"))
     if entry["target"] == "passerelle" and node:
-        pairs = list(zip(runs[(entry["scenario"], "passerelle")], node))
-        entry["roundsWithP99AtMostNode"] = sum(a["p99Micros"] <= b["p99Micros"] for a, b in pairs)
-        each = ", ".join(f"{a['p99Micros']:,} / {b['p99Micros']:,}" for a, b in pairs)
-        print(f"p99 µs vs node ws, {entry['scenario']}: {entry['roundsWithP99AtMostNode']} of {len(pairs)} rounds at most node's ({each})")
+        paired = pairs(runs[(entry["scenario"], "passerelle")], node)
+        entry["roundsWithP99AtMostNode"] = sum(a["p99Micros"] <= b["p99Micros"] for a, b in paired)
+        each = ", ".join(f"{a['p99Micros']:,} / {b['p99Micros']:,}" for a, b in paired)
+        print(f"p99 µs vs node ws, {entry['scenario']}: {entry['roundsWithP99AtMostNode']} of {len(paired)} rounds at most node's ({each})")
 # hixie-76 against RFC 6455 echo with the same connections and messages (issue 6: within 10 %).
 for entry in summary:
     rfc_scenario = entry["scenario"].replace("hixie-76-", "")
     if entry["target"] == "passerelle" and rfc_scenario != entry["scenario"] and (rfc_scenario, "passerelle") in runs:
         hixie, rfc = runs[(entry["scenario"], "passerelle")], runs[(rfc_scenario, "passerelle")]
         entry["ratioToRFC6455"] = paired_ratio(hixie, rfc)
-        each = ", ".join(f"{a['messagesPerSecond'] / b['messagesPerSecond']:.2f}" for a, b in zip(hixie, rfc))
+        each = ", ".join(f"{a['messagesPerSecond'] / b['messagesPerSecond']:.2f}" for a, b in pairs(hixie, rfc))
         print(f"hixie-76 vs RFC 6455, {entry['scenario']}: {entry['ratioToRFC6455']:.2f}x (rounds: {each})")
 json.dump(summary, open(sys.argv[2], "w"), indent=2)
 
