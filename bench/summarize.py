@@ -48,7 +48,6 @@ summary = []
 print(f"{'scenario':34} {'target':18} {'msgs/s':>10} {'vs node':>8} {'p50 µs':>8} {'p99 µs':>8} {'p99.9 µs':>9} {'srv µs/msg':>10} {'gen core':>8}")
 for scenario in order:
     node = runs.get((scenario, "node-ws"))
-    node_rate = median("messagesPerSecond", node) if node else None
     for target in targets:
         items = runs.get((scenario, target))
         if not items:
