@@ -2,15 +2,12 @@
 """Reads the JSON lines of scripts/bench, prints medians per scenario and target with the ratio
 to node ws, writes a summary JSON and an SVG bar chart.
 
-Ratios are paired: the median of each round's ratio (Passerelle's run against node's run of the same
-scenario in the same round, a minute apart at most), not the ratio of medians taken across rounds —
-this machine's speed drifts by 10-20 % over minutes (the generator's own CPU per message moves with
-it), and a slow stretch falling on one target's run in one round and another's in the next skews a
-ratio of medians.
+Ratios are paired round by round (bench/pairing.py).
 
   summarize.py RESULTS.jsonl SUMMARY.json CHART.svg
 """
 import json, statistics, sys
+from pairing import pairs, paired_ratio
 from collections import defaultdict, OrderedDict
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip().startswith("{")]
@@ -20,23 +17,6 @@ for row in rows:
     runs[(row["scenario"], row["target"])].append(row)
     order.setdefault(row["scenario"], None)
 targets = list(OrderedDict((row["target"], None) for row in rows))
-
-
-def rounds_of(items):
-    """Runs by round: scripts/bench records each run's round; older files are in round order."""
-    return {item.get("round", index + 1): item for index, item in enumerate(items)}
-
-
-def pairs(items, baseline):
-    """(run, baseline run) of every round both have — a failed run drops only its own round."""
-    mine, theirs = rounds_of(items), rounds_of(baseline)
-    return [(mine[r], theirs[r]) for r in sorted(mine) if r in theirs]
-
-
-def paired_ratio(items, baseline):
-    """Median over rounds of each round's items / baseline."""
-    ratios = [a["messagesPerSecond"] / b["messagesPerSecond"] for a, b in pairs(items, baseline) if b["messagesPerSecond"]]
-    return statistics.median(ratios) if ratios else None
 
 
 def median(key, items):

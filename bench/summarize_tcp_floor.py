@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Medians of scripts/bench-tcp-floor's runs: a table, a JSON summary and an SVG chart.
+"""Medians of scripts/bench-tcp-floor's runs: a table, a JSON summary and an SVG chart. Ratios to
+node ws are paired round by round (bench/pairing.py).
 
   summarize_tcp_floor.py RUNS.jsonl SUMMARY.json CHART.svg
 """
 import json, statistics, sys
+from pairing import paired_ratio
 
 TARGETS = ["c-raw", "nio-raw", "passerelle", "node-ws"]
 LABELS = {"c-raw": "C epoll echo (kernel floor)", "nio-raw": "bare SwiftNIO echo", "passerelle": "Passerelle (RFC 6455)",
@@ -14,16 +16,17 @@ KEYS = ["roundTripsPerSecond", "serverCPUMicrosPerRoundTrip", "clientCoreShare"]
 runs = [json.loads(line) for line in open(sys.argv[1])]
 rows = []
 for count in sorted({r["connections"] for r in runs}):
-    medians = {}
+    medians, each = {}, {}
     for target in TARGETS:
         mine = [r for r in runs if r["target"] == target and r["connections"] == count]
         if mine:
+            each[target] = mine
             medians[target] = {key: statistics.median(r[key] for r in mine) for key in KEYS} | {"runs": len(mine)}
-    node = medians.get("node-ws", {}).get("roundTripsPerSecond")
+    node = each.get("node-ws")
     print(f"\n{count} connections, 20-byte messages, one in flight each (medians):")
     print(f"  {'server':<12} {'round trips/s':>14} {'server CPU µs':>14} {'client core':>12} {'/ node ws':>10}")
     for target, m in medians.items():
-        ratio = m["roundTripsPerSecond"] / node if node else None
+        ratio = paired_ratio(each[target], node, "roundTripsPerSecond") if node else None
         print(f"  {target:<12} {m['roundTripsPerSecond']:>14,.0f} {m['serverCPUMicrosPerRoundTrip']:>14.2f} "
               f"{m['clientCoreShare']:>11.0%} {(f'{ratio:.2f}×' if ratio else '-'):>10}")
         rows.append({"connections": count, "target": target, **m, "ratioToNode": ratio})
