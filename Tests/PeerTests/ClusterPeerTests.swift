@@ -35,7 +35,8 @@ import Glibc
             var fetched: PeerProcess.Result?
             for _ in 0..<attempts where fetched == nil {
                 if let result = try? PeerProcess.run("python3", ["-c", "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())",
-                                                                 "http://127.0.0.1:\(port)/metrics"], timeout: 20), result.status == 0 {
+                                                                 "http://127.0.0.1:\(port)/metrics"], timeout: 20),
+                   result.status == 0, result.stdout.contains("passerelle_connections ") {
                     fetched = result
                 }
             }

@@ -24,23 +24,22 @@ public struct ConformanceRun {
     public func execute(progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> [CaseResult] {
         let results = ResultStore(count: cases.count)
         let cases = self.cases, runner = self.runner, overrides = self.overrides
-        let queue = DispatchQueue(label: "conformance", attributes: .concurrent)
-        let slots = DispatchSemaphore(value: parallel)
+        // `parallel` threads of our own, each taking the next case: a case blocks on its socket, and
+        // blocks on `DispatchQueue.global()` would get a new thread only about once a second.
         let group = DispatchGroup()
-        for (index, item) in cases.enumerated() {
-            slots.wait()
+        for _ in 0..<min(parallel, max(cases.count, 1)) {
             group.enter()
-            queue.async {
-                var result = runner.run(item, seed: UInt64(index))
-                if let override = overrides[item.id] {
-                    result.override = "\(result.outcome.rawValue) accepted as \(override.outcome.rawValue): \(override.reason)"
-                    result.outcome = override.outcome
+            Thread {
+                while let index = results.claimNext() {
+                    var result = runner.run(cases[index], seed: UInt64(index))
+                    if let override = overrides[cases[index].id] {
+                        result.override = "\(result.outcome.rawValue) accepted as \(override.outcome.rawValue): \(override.reason)"
+                        result.outcome = override.outcome
+                    }
+                    progress(results.set(index, result), cases.count)
                 }
-                let done = results.set(index, result)
-                progress(done, cases.count)
-                slots.signal()
                 group.leave()
-            }
+            }.start()
         }
         group.wait()
         return results.all()
@@ -51,7 +50,15 @@ private final class ResultStore: @unchecked Sendable {
     private var results: [CaseResult?]
     private var done = 0
     private let lock = NSLock()
+    private var claimed = 0
     init(count: Int) { results = Array(repeating: nil, count: count) }
+    /// The next case no thread has taken yet, in order.
+    func claimNext() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard claimed < results.count else { return nil }
+        claimed += 1
+        return claimed - 1
+    }
     func set(_ index: Int, _ result: CaseResult) -> Int {
         lock.lock(); defer { lock.unlock() }
         results[index] = result

@@ -81,12 +81,19 @@ struct PeerProcess {
             process.standardOutput = out
             process.standardError = err
             try process.run()
+            // One thread per pipe, not a block on `DispatchQueue.global()`: every reader blocks until
+            // its peer exits, and long-lived peers (gateways, room members) of suites running in
+            // parallel held the global pool's threads, so a short peer's readers started late, the
+            // 5 s wait below gave up first and its output read as empty (CI: `/metrics` of a healthy
+            // instance read as `[:]` four times in a row).
             for (pipe, sink) in [(out, outData), (err, errData)] {
                 group.enter()
-                DispatchQueue.global().async { [group] in
+                let reader = Thread { [group] in
                     sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
                     group.leave()
                 }
+                reader.stackSize = 256 * 1024
+                reader.start()
             }
         }
 
@@ -108,9 +115,13 @@ struct PeerProcess {
                 kill(process.processIdentifier, SIGKILL)
             }
             process.waitUntilExit()
-            _ = group.wait(timeout: .now() + 5)
+            // A grandchild that inherited the pipes can keep them open after the peer exits: wait a
+            // while, and say so in stderr rather than pass a partial output off as the whole.
+            let readersDone = group.wait(timeout: .now() + 5) == .success
+            let stderr = String(decoding: errData.get(), as: UTF8.self)
+                + (readersDone ? "" : "\n[test harness: the peer's output was still open 5 s after it exited; what is shown may be partial]")
             return Result(status: process.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
-                          stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: timedOut)
+                          stderr: stderr, timedOut: timedOut)
         }
 
         deinit { if process.isRunning { process.terminate() } }
