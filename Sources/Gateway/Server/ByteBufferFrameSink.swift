@@ -7,14 +7,18 @@ import WebSocketCore
 struct ByteBufferFrameSink: FrameSink {
     private let allocator: ByteBufferAllocator
     private(set) var buffer: ByteBuffer?
+    /// The connection's last send buffer (`SpareSendBuffer`), used instead of a fresh one for the
+    /// first frame; still here afterwards if no frame was written.
+    private(set) var spare: ByteBuffer?
 
-    init(allocator: ByteBufferAllocator) {
+    init(allocator: ByteBufferAllocator, spare: ByteBuffer? = nil) {
         self.allocator = allocator
+        self.spare = spare
     }
 
     mutating func reserveFrameCapacity(_ count: Int) {
         guard var written = buffer else {
-            buffer = allocator.buffer(capacity: count)
+            buffer = firstBuffer(capacity: count)
             return
         }
         // Several frames in one buffer (the echoes of one read): grow geometrically.
@@ -25,7 +29,14 @@ struct ByteBufferFrameSink: FrameSink {
     }
 
     mutating func writeFrameBytes(_ bytes: UnsafeRawBufferPointer) {
-        if buffer == nil { buffer = allocator.buffer(capacity: bytes.count) }
+        if buffer == nil { buffer = firstBuffer(capacity: bytes.count) }
         buffer!.writeBytes(bytes)
+    }
+
+    private mutating func firstBuffer(capacity: Int) -> ByteBuffer {
+        guard var reused = spare else { return allocator.buffer(capacity: capacity) }
+        spare = nil   // ours alone, so that clearing it keeps its storage
+        reused.clear(minimumCapacity: capacity)
+        return reused
     }
 }

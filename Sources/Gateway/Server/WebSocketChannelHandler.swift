@@ -34,6 +34,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// Frames written in this pass of the event loop, not yet handed to the channel.
     private var outbox: [ByteBuffer] = []
     private var outboxBytes = 0
+    /// The buffer of the last echo or coalesced pass, reused by the next one.
+    private var spareSendBuffer = SpareSendBuffer()
     /// What this member holds that its peer has not taken: this pass's frames and the channel's.
     private var queuedBytes: Int { outboxBytes + channelBytes }
     private var joinedRoom = false
@@ -206,7 +208,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     private func apply(_ output: ConnectionOutput) {
         var replies = output.outbound
-        var echoes = ByteBufferFrameSink(allocator: allocator)   // allocates with its first frame
+        var echoes = ByteBufferFrameSink(allocator: allocator, spare: spareSendBuffer.take())   // used by its first frame
+        defer { if !finished { spareSendBuffer.keep(echoes.buffer ?? echoes.spare) } }
         for event in output.events {
             switch event {
             case .message(let message):
@@ -387,6 +390,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func keepaliveTick(ping: Double, idle: Double) {
         guard case .open(var connection) = state, connection.state == .open else { return }
         let silent = Double((NIODeadline.now() - lastActivity).nanoseconds) / 1e9
+        if silent >= 1 { spareSendBuffer.release() }   // quiet: hold no send buffer while idle
         if idle > 0 && silent >= idle {
             logger.info("idle timeout", metadata: ["id": "\(id)", "silentSeconds": "\(Int(silent))"])
             closeSession(code: .goingAway, reason: "idle timeout")
@@ -471,7 +475,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         var run: ByteBuffer?
         for buffer in outbox {
             if buffer.readableBytes <= small {
-                if run == nil { run = allocator.buffer(capacity: min(outboxBytes, 64 * 1024)) }
+                if run == nil { run = spareSendBuffer.empty(capacity: min(outboxBytes, 64 * 1024), allocator: allocator) }
                 run!.writeImmutableBuffer(buffer)
             } else {
                 if let pending = run { merged.append(pending); run = nil }
@@ -479,6 +483,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             }
         }
         if let pending = run { merged.append(pending) }
+        if run != nil { spareSendBuffer.keep(run) }
         outbox = merged
     }
 
@@ -512,6 +517,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         guard !finished else { return }
         finished = true
         dropOutbox()
+        spareSendBuffer.release()
         services.registry.remove(id)
         recorder?.close()
         recorder = nil

@@ -53,15 +53,26 @@ public struct SharedEncoder {
             case .binary(let bytes): FrameEncoder.write(opcode: .binary, payload: bytes, into: &sink)
             }
         case .rfc6455Deflate(let parameters):
-            let payload = message.bytes
-            guard payload.count >= parameters.minimumCompressedSize, let deflater = deflater(parameters) else {
-                FrameEncoder.write(opcode: opcode, payload: payload, into: &sink)
-                return
+            // The text's own UTF-8 is read in place (`message.bytes` copied it into an array first).
+            switch message {
+            case .text(let text): writeDeflated(opcode: opcode, payload: text.utf8, parameters, into: &sink)
+            case .binary(let bytes): writeDeflated(opcode: opcode, payload: bytes, parameters, into: &sink)
             }
-            let compressed = deflater.compress(payload)
-            deflater.reset()
-            FrameEncoder.write(opcode: opcode, payload: compressed, rsv1: true, into: &sink)
         }
+    }
+
+    /// RFC 7692 §7.2.1: compressed when at least `minimumCompressedSize` bytes (and a compressor
+    /// could be made), else sent as it is.
+    @inlinable
+    mutating func writeDeflated(opcode: Opcode, payload: some Collection<UInt8>, _ parameters: SharedDeflateParameters,
+                                into sink: inout some FrameSink) {
+        guard payload.count >= parameters.minimumCompressedSize, let deflater = deflater(parameters) else {
+            FrameEncoder.write(opcode: opcode, payload: payload, into: &sink)
+            return
+        }
+        let compressed = deflater.compress(payload)
+        deflater.reset()
+        FrameEncoder.write(opcode: opcode, payload: compressed, rsv1: true, into: &sink)
     }
 
     @usableFromInline

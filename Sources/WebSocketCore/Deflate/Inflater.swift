@@ -35,8 +35,9 @@ public final class Inflater {
 
     /// Inflates `input`, appending to `output`; throws once `output` would exceed `limit` bytes.
     ///
-    /// zlib writes into a 16 KiB scratch on the stack, and only what it produced is appended: no
-    /// zero-filled growth of `output` per call, and no buffer held per connection while idle.
+    /// A message's first output goes straight into its array, sized from the input: one
+    /// allocation per message, no zero fill, no copy. Output beyond it goes through a scratch on
+    /// the stack and is appended. No buffer is held per connection while idle.
     public func inflate(_ input: some Collection<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         if input.isEmpty { return }
         // Arrays and slices (every caller's) are read in place; anything else is copied once.
@@ -45,43 +46,71 @@ public final class Inflater {
         if let failure { throw failure }
     }
 
+    /// What one call into zlib leaves to do.
+    private enum Next {
+        case more          // it filled the space it had: call again
+        case done          // the input is consumed
+        case failed(WebSocketError)
+    }
+
+    /// Text typically inflates 3–10×: the first output space is the input times this, so that a
+    /// message usually fits in one allocation (more repetitive text takes one more, appended);
+    /// bounded, so that a large frame does not reserve far more than it may need.
+    private static let firstSpacePerInputByte = 16
+    private static let largestFirstSpace = 256 * 1024
+    /// The standard library keeps a temporary allocation on the stack only up to 1 KiB without
+    /// asking how much stack is left; the 16 KiB scratch this replaced was a heap allocation per call.
+    private static let scratchBytes = 1024
+
     /// The error that stopped it, if any.
-    private func inflate(_ inputBuffer: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int) -> WebSocketError? {
-        var failure: WebSocketError?
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 * 1024) { scratch in
-            do {
-                stream.pointee.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
-                stream.pointee.avail_in = UInt32(inputBuffer.count)
-                defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
-                while true {
-                    let room = limit - output.count + 1
-                    guard room > 0 else { failure = .messageTooLarge(limit: limit); return }
-                    let chunkSize = min(room, scratch.count)
-                    stream.pointee.next_out = scratch.baseAddress
-                    stream.pointee.avail_out = UInt32(chunkSize)
-                    let code = CZlib.inflate(stream, Z_SYNC_FLUSH)
-                    let produced = chunkSize - Int(stream.pointee.avail_out)
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<produced]))
-                    if output.count > limit { failure = .messageTooLarge(limit: limit); return }
-                    switch code {
-                    case Z_OK:
-                        if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return }
-                    case Z_BUF_ERROR:
-                        return   // no progress possible: input consumed
-                    case Z_STREAM_END:
-                        // A block with BFINAL set ended the deflate stream; a later message starts a
-                        // new one (RFC 7692 §7.2.3.3 allows BFINAL, the receiver must cope).
-                        inflateReset(stream)
-                        if stream.pointee.avail_in == 0 { return }
-                    default:
-                        let message = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(code)"
-                        failure = .inflateFailed(message)
-                        return
-                    }
-                }
+    private func inflate(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int) -> WebSocketError? {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.pointee.avail_in = UInt32(input.count)
+        defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
+        var next = Next.more
+        if output.isEmpty {
+            // Output space is never more than the budget plus one byte: a bomb stops there.
+            let space = min(limit + 1, max(Self.scratchBytes, min(input.count * Self.firstSpacePerInputByte, Self.largestFirstSpace)))
+            output = [UInt8](unsafeUninitializedCapacity: space) { buffer, count in
+                (count, next) = step(into: buffer)
             }
+            if output.count > limit { return .messageTooLarge(limit: limit) }
         }
-        return failure
+        while case .more = next {
+            let room = limit - output.count + 1
+            guard room > 0 else { return .messageTooLarge(limit: limit) }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchBytes) { scratch in
+                let space = UnsafeMutableBufferPointer(rebasing: scratch[0..<min(room, scratch.count)])
+                let produced: Int
+                (produced, next) = step(into: space)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: space[0..<produced]))
+            }
+            if output.count > limit { return .messageTooLarge(limit: limit) }
+        }
+        if case .failed(let error) = next { return error }
+        return nil
+    }
+
+    /// One call into zlib with `space` for its output: how much it wrote, and what is left to do.
+    private func step(into space: UnsafeMutableBufferPointer<UInt8>) -> (produced: Int, next: Next) {
+        stream.pointee.next_out = space.baseAddress
+        stream.pointee.avail_out = UInt32(space.count)
+        let code = CZlib.inflate(stream, Z_SYNC_FLUSH)
+        let produced = space.count - Int(stream.pointee.avail_out)
+        switch code {
+        case Z_OK:
+            return (produced, stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 ? .done : .more)
+        case Z_BUF_ERROR:
+            return (produced, .done)   // no progress possible: input consumed
+        case Z_STREAM_END:
+            // A block with BFINAL set ended the deflate stream; a later message starts a new one
+            // (RFC 7692 §7.2.3.3 allows BFINAL, the receiver must cope).
+            inflateReset(stream)
+            return (produced, stream.pointee.avail_in == 0 ? .done : .more)
+        default:
+            let message = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(code)"
+            return (produced, .failed(.inflateFailed(message)))
+        }
     }
 
     /// Ends a message: feeds the sync tail the sender stripped (§7.2.2).

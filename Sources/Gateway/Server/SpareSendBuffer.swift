@@ -1,0 +1,36 @@
+import NIOCore
+
+/// The buffer a connection last sent its frames in, kept for its next pass so that an echoed
+/// message or a pass of room lines costs no allocation (issue 6: none per message on the hot path).
+/// NIO lets go of a buffer once its socket has taken it; from then on `clear(minimumCapacity:)`
+/// reuses the storage. While NIO still holds it (the peer reads slowly), clearing gives fresh
+/// storage — copy-on-write keeps the bytes in flight intact, so reuse can never corrupt a frame.
+struct SpareSendBuffer {
+    /// Larger buffers are not kept: a connection should not hold a big message's buffer while idle.
+    static let largestKept = 4096
+    private var buffer: ByteBuffer?
+
+    /// The spare, no longer held here (so that it can be unique when cleared); nil if there is none.
+    mutating func take() -> ByteBuffer? {
+        let taken = buffer
+        buffer = nil
+        return taken
+    }
+
+    /// An empty buffer of at least `capacity` bytes: the spare's storage when it is free.
+    mutating func empty(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard var reused = take() else { return allocator.buffer(capacity: capacity) }
+        reused.clear(minimumCapacity: capacity)
+        return reused
+    }
+
+    /// Keeps `sent` (a copy sharing its storage) for the next pass, if it is small enough.
+    mutating func keep(_ sent: ByteBuffer?) {
+        buffer = sent.flatMap { $0.capacity <= Self.largestKept ? $0 : nil }
+    }
+
+    /// Frees it (the connection went quiet, or is gone).
+    mutating func release() {
+        buffer = nil
+    }
+}
