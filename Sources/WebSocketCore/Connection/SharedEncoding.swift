@@ -61,8 +61,8 @@ public struct SharedEncoder {
         }
     }
 
-    /// RFC 7692 §7.2.1: compressed when at least `minimumCompressedSize` bytes (and a compressor
-    /// could be made), else sent as it is.
+    /// Compressed when at least `minimumCompressedSize` bytes (and a compressor could be made),
+    /// else sent as it is: RSV1 marks each compressed message (RFC 7692 §6), so any may go without.
     @inlinable
     mutating func writeDeflated(opcode: Opcode, payload: some Collection<UInt8>, _ parameters: SharedDeflateParameters,
                                 into sink: inout some FrameSink) {

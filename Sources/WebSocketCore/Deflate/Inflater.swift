@@ -48,7 +48,7 @@ public final class Inflater {
 
     /// What one call into zlib leaves to do.
     private enum Next {
-        case more          // it filled the space it had: call again
+        case more          // its output space filled, or input is left (a stream ended mid-input): call again
         case done          // the input is consumed
         case failed(WebSocketError)
     }
