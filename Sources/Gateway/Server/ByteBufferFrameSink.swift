@@ -7,18 +7,27 @@ import WebSocketCore
 struct ByteBufferFrameSink: FrameSink {
     private let allocator: ByteBufferAllocator
     private(set) var buffer: ByteBuffer?
-    /// The connection's last send buffer (`SpareSendBuffer`), used instead of a fresh one for the
-    /// first frame; still here afterwards if no frame was written.
-    private(set) var spare: ByteBuffer?
+    /// The connection's last send buffer, reused for the first frame.
+    private var spare: SpareSendBuffer
 
-    init(allocator: ByteBufferAllocator, spare: ByteBuffer? = nil) {
+    /// `spare` should be held by the sink alone (the caller releases its copy), so that clearing
+    /// it can keep its storage.
+    init(allocator: ByteBufferAllocator, spare: SpareSendBuffer = SpareSendBuffer()) {
         self.allocator = allocator
         self.spare = spare
     }
 
+    /// What the connection keeps for its next pass: the buffer the frames went into, or the
+    /// spare if no frame was written.
+    var spareAfterwards: SpareSendBuffer {
+        var kept = spare
+        if let buffer { kept.keep(buffer) }
+        return kept
+    }
+
     mutating func reserveFrameCapacity(_ count: Int) {
         guard var written = buffer else {
-            buffer = firstBuffer(capacity: count)
+            buffer = spare.empty(capacity: count, allocator: allocator)
             return
         }
         // Several frames in one buffer (the echoes of one read): grow geometrically.
@@ -29,14 +38,7 @@ struct ByteBufferFrameSink: FrameSink {
     }
 
     mutating func writeFrameBytes(_ bytes: UnsafeRawBufferPointer) {
-        if buffer == nil { buffer = firstBuffer(capacity: bytes.count) }
+        if buffer == nil { buffer = spare.empty(capacity: bytes.count, allocator: allocator) }
         buffer!.writeBytes(bytes)
-    }
-
-    private mutating func firstBuffer(capacity: Int) -> ByteBuffer {
-        guard var reused = spare else { return allocator.buffer(capacity: capacity) }
-        spare = nil   // ours alone, so that clearing it keeps its storage
-        reused.clear(minimumCapacity: capacity)
-        return reused
     }
 }

@@ -10,16 +10,11 @@ struct SpareSendBuffer {
     static let largestKept = 4096
     private var buffer: ByteBuffer?
 
-    /// The spare, no longer held here (so that it can be unique when cleared); nil if there is none.
-    mutating func take() -> ByteBuffer? {
-        let taken = buffer
-        buffer = nil
-        return taken
-    }
-
-    /// An empty buffer of at least `capacity` bytes: the spare's storage when it is free.
+    /// An empty buffer of at least `capacity` bytes: the spare's storage when it is free. The
+    /// spare is no longer held here (so that it is unique when cleared).
     mutating func empty(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        guard var reused = take() else { return allocator.buffer(capacity: capacity) }
+        guard var reused = buffer else { return allocator.buffer(capacity: capacity) }
+        buffer = nil
         reused.clear(minimumCapacity: capacity)
         return reused
     }

@@ -208,8 +208,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     private func apply(_ output: ConnectionOutput) {
         var replies = output.outbound
-        var echoes = ByteBufferFrameSink(allocator: allocator, spare: spareSendBuffer.take())   // used by its first frame
-        defer { if !finished { spareSendBuffer.keep(echoes.buffer ?? echoes.spare) } }
+        var echoes = ByteBufferFrameSink(allocator: allocator, spare: spareSendBuffer)   // used by its first frame
+        spareSendBuffer.release()
+        defer { if !finished { spareSendBuffer = echoes.spareAfterwards } }
         for event in output.events {
             switch event {
             case .message(let message):
