@@ -20,8 +20,8 @@ struct SpareSendBuffer {
     }
 
     /// Keeps `sent` (a copy sharing its storage) for the next pass, if it is small enough.
-    mutating func keep(_ sent: ByteBuffer?) {
-        buffer = sent.flatMap { $0.capacity <= Self.largestKept ? $0 : nil }
+    mutating func keep(_ sent: ByteBuffer) {
+        buffer = sent.capacity <= Self.largestKept ? sent : nil
     }
 
     /// Frees it (the connection went quiet, or is gone).

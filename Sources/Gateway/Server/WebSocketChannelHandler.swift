@@ -483,8 +483,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                 merged.append(buffer)
             }
         }
-        if let pending = run { merged.append(pending) }
-        if run != nil { spareSendBuffer.keep(run) }
+        if let pending = run {
+            merged.append(pending)
+            spareSendBuffer.keep(pending)
+        }
         outbox = merged
     }
 
