@@ -145,10 +145,20 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             handle(result)
         case .open(var connection):
             state = .closed  // hand the connection over uniquely while it mutates (no copy of its buffers)
-            let output = connection.receive(bytes)
+            var echoes = ByteBufferFrameSink(allocator: allocator, spare: spareSendBuffer)   // used by its first frame
+            spareSendBuffer.release()
+            let output: ConnectionOutput
+            if endpoint == .echo, sharedEncoding != nil {
+                // Each message lent where it lies in the read buffer and framed from there into the
+                // send buffer: nothing copied out or allocated per message (issue 6).
+                output = connection.receive(bytes) { message in echo(message, into: &echoes) }
+            } else {
+                output = connection.receive(bytes)
+            }
             state = .open(connection)
             sendsMessages = connection.state == .open
-            apply(output)
+            apply(output, echoes: echoes)
+            if !finished { spareSendBuffer = echoes.spareAfterwards }
         }
     }
 
@@ -206,23 +216,17 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     // MARK: Open connection
 
-    private func apply(_ output: ConnectionOutput) {
+    /// What one read produced: messages that were not lent (room members, and echoes whose bytes
+    /// depend on the connection's own state), the core's answers, and the echoes lent in place.
+    private func apply(_ output: ConnectionOutput, echoes: ByteBufferFrameSink) {
         var replies = output.outbound
-        var echoes = ByteBufferFrameSink(allocator: allocator, spare: spareSendBuffer)   // used by its first frame
-        spareSendBuffer.release()
-        defer { if !finished { spareSendBuffer = echoes.spareAfterwards } }
         for event in output.events {
             switch event {
             case .message(let message):
                 statistics.messagesIn += 1
-                if configuration.logPayloads {
-                    let body = message.bytes.prefix(200)
-                    logger.info("message", metadata: ["id": "\(id)", "bytes": "\(message.bytes.count)",
-                                                      "body": "\(String(decoding: body, as: UTF8.self))"])
-                }
+                if configuration.logPayloads { message.bytes.withUnsafeBytes { logPayload($0) } }
                 switch endpoint {
                 case .echo:
-                    if !output.closeTransport, echoShared(message, into: &echoes) { break }
                     let echo = encode(message)
                     if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
                 case .room: services.room.receive(message, from: id)
@@ -237,6 +241,11 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                 break
             }
         }
+        // The lent echoes answer messages read before anything that closed the connection in this
+        // read (the peer's close, a protocol error): they go out before the close frame.
+        if let frames = echoes.buffer {
+            write(frames)
+        }
         if output.closeTransport {
             // Write the last bytes (our close frame), then drop TCP once they are out.
             writeAndClose(replies)
@@ -245,25 +254,28 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         if !replies.isEmpty {
             write(replies)
         }
-        if let frames = echoes.buffer {
-            write(frames)
-        }
     }
 
-    /// An echo framed by this thread's shared encoder straight into the read's send buffer, when
-    /// the connection's bytes do not depend on its own state (then no per-connection compressor is
-    /// ever created); false when they do — `encode` then frames it through the connection. The
-    /// buffer goes out after what the core answered in the same read (a pong, say), as before.
-    private func echoShared(_ message: Message, into echoes: inout ByteBufferFrameSink) -> Bool {
+    /// An echo of a message lent in place, framed by this thread's shared encoder straight into
+    /// the read's send buffer (no per-connection compressor is ever created). Only for connections
+    /// with a shared encoding; nothing is sent once the connection no longer sends messages.
+    private func echo(_ message: MessageView, into echoes: inout ByteBufferFrameSink) {
+        statistics.messagesIn += 1
+        if configuration.logPayloads { logPayload(message.bytes) }
         // `sendsMessages` is what the connection's `send` checks, kept beside `state` (see its declaration).
-        guard sendsMessages, let sharedEncoding else { return false }
+        guard sendsMessages, let sharedEncoding else { return }
         do {
             try LoopEncoder.current.shared.encode(message, as: sharedEncoding, into: &echoes)
         } catch {
-            return false
+            logger.debug("message not sent", metadata: ["id": "\(id)", "reason": "\(error.reason)"])
+            return
         }
         statistics.messagesOut += 1
-        return true
+    }
+
+    private func logPayload(_ bytes: UnsafeRawBufferPointer) {
+        logger.info("message", metadata: ["id": "\(id)", "bytes": "\(bytes.count)",
+                                          "body": "\(String(decoding: bytes.prefix(200), as: UTF8.self))"])
     }
 
     /// One message for this peer, through its connection (framing, compression).

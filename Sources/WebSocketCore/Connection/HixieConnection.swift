@@ -20,18 +20,32 @@ public struct HixieConnection: WebSocketConnection {
     }
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput {
+        read(bytes) { view, output in output.events.append(.message(view.message())) }
+    }
+
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, deliver: (MessageView) -> Void) -> ConnectionOutput {
+        read(bytes) { view, _ in deliver(view) }
+    }
+
+    /// Both `receive`s: each text frame is checked and lent to `deliver` where it lies in the buffer.
+    private mutating func read(_ bytes: UnsafeRawBufferPointer, _ deliver: (MessageView, inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
         guard state != .closed else { return output }
         buffer.append(contentsOf: bytes)
         do throws(WebSocketError) {
-            while state != .closed, let event = try parser.next(&buffer) {
-                switch event {
-                case .text(let body):
-                    guard UTF8Validator.isValid(body) else { throw WebSocketError.hixieInvalidUTF8 }
-                    output.events.append(.message(.text(String(decoding: body, as: UTF8.self))))
-                case .discarded:
+            var valid = true
+            while state != .closed, let step = try parser.next(&buffer, lendingText: { body in
+                valid = UTF8Validator.isValid(body)
+                if valid { deliver(MessageView(opcode: .text, bytes: body), &output) }
+            }) {
+                switch step {
+                case .textLent:
+                    guard valid else { throw WebSocketError.hixieInvalidUTF8 }
+                case .event(.text):
+                    break   // `next(_:lendingText:)` lends text frames instead
+                case .event(.discarded):
                     break  // §5.3: frames of other types are read and discarded
-                case .closingHandshake:
+                case .event(.closingHandshake):
                     output.events.append(.closeReceived(code: nil, reason: ""))
                     if !closeSent {
                         output.outbound += HixieFrameEncoder.closingHandshake

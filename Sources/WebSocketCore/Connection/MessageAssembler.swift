@@ -55,6 +55,31 @@ public struct MessageAssembler {
         }
     }
 
+    /// Reads the frame whose header it was just handed in place, when that frame is a whole
+    /// message by itself — final, uncompressed, text or binary (not a continuation) — and its
+    /// payload is all in `buffer`: the common case, a small message in one read. The payload is
+    /// unmasked where it lies, checked as UTF-8 in the same pass when it is ASCII (§8.1), and lent
+    /// to `deliver` without a copy. False, changing nothing, for any other frame: read it on
+    /// through `parser.next` and `handle`.
+    mutating func wholeMessageInPlace(_ parser: inout FrameParser, _ buffer: inout ByteQueue,
+                                      _ deliver: (MessageView) -> Void) throws(WebSocketError) -> Bool {
+        guard let header = frame, header.fin, !messageCompressed, header.opcode == .text || header.opcode == .binary else { return false }
+        let opcode = header.opcode
+        var valid = true
+        let read = parser.wholePayloadInPlace(&buffer) { payload, allASCII in
+            if opcode == .text && allASCII != true && !UTF8Validator.isValid(payload) {
+                valid = false
+                return
+            }
+            deliver(MessageView(opcode: opcode, bytes: payload))
+        }
+        guard read != nil else { return false }
+        frame = nil
+        messageOpcode = nil
+        guard valid else { throw .invalidUTF8 }
+        return true
+    }
+
     /// Forgets the frame and message in progress (after an error the caller reports and skips).
     public mutating func reset() {
         frame = nil

@@ -35,6 +35,16 @@ public struct RFC6455Connection: WebSocketConnection {
     // MARK: Receiving
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput {
+        read(bytes) { message, output in output.events.append(.message(message.message)) }
+    }
+
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, deliver: (MessageView) -> Void) -> ConnectionOutput {
+        read(bytes) { message, _ in message.withView(deliver) }
+    }
+
+    /// Both `receive`s: each message goes to `deliver` when it completes, in order with the events.
+    private mutating func read(_ bytes: UnsafeRawBufferPointer,
+                               _ deliver: (ReceivedMessage, inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
         guard state != .closed else { return output }  // §7.1.1: nothing is read after the close
         buffer.append(contentsOf: bytes)
@@ -42,24 +52,23 @@ public struct RFC6455Connection: WebSocketConnection {
         let deflate = self.deflate
         do throws(WebSocketError) {
             while state != .closed, let event = try parser.next(&buffer) {
-                try handle(event, deflate: deflate, &output)
+                if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
+                switch try assembler.handle(event, deflate: deflate) {
+                case .message(let message, _, _)?:
+                    deliver(.assembled(message), &output)
+                case .control(let opcode, let payload)?:
+                    try handleControl(opcode, payload, &output)
+                case nil:
+                    // A frame that is a whole message and all in the buffer: read where it lies.
+                    if case .header = event {
+                        _ = try assembler.wholeMessageInPlace(&parser, &buffer) { deliver(.inPlace($0), &output) }
+                    }
+                }
             }
         } catch {
             failConnection(error, &output)
         }
         return output
-    }
-
-    private mutating func handle(_ event: FrameParser.Event, deflate: DeflateContext?, _ output: inout ConnectionOutput) throws(WebSocketError) {
-        if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
-        switch try assembler.handle(event, deflate: deflate) {
-        case .message(let message, _, _)?:
-            output.events.append(.message(message))
-        case .control(let opcode, let payload)?:
-            try handleControl(opcode, payload, &output)
-        case nil:
-            break
-        }
     }
 
     private mutating func handleControl(_ opcode: Opcode, _ payload: [UInt8], _ output: inout ConnectionOutput) throws(WebSocketError) {

@@ -41,23 +41,30 @@ public struct SharedEncoder {
     /// Inlinable, to be specialised for the gateway's sink (see `FrameSink`).
     @inlinable
     public mutating func encode(_ message: Message, as encoding: SharedEncoding, into sink: inout some FrameSink) throws(WebSocketError) {
-        let opcode: Opcode
-        if case .text = message { opcode = .text } else { opcode = .binary }
+        // A text is framed from its own UTF-8, read in place (`message.bytes` would copy it).
+        switch message {
+        case .text(let text): try encode(opcode: .text, payload: text.utf8, as: encoding, into: &sink)
+        case .binary(let bytes): try encode(opcode: .binary, payload: bytes, as: encoding, into: &sink)
+        }
+    }
+
+    /// The frame of a received message lent in place (an echo): from its bytes where they lie.
+    @inlinable
+    public mutating func encode(_ message: MessageView, as encoding: SharedEncoding, into sink: inout some FrameSink) throws(WebSocketError) {
+        try encode(opcode: message.opcode, payload: message.bytes.assumingMemoryBound(to: UInt8.self), as: encoding, into: &sink)
+    }
+
+    @inlinable
+    mutating func encode(opcode: Opcode, payload: some Collection<UInt8>, as encoding: SharedEncoding,
+                         into sink: inout some FrameSink) throws(WebSocketError) {
         switch encoding {
         case .hixie:
-            guard case .text(let text) = message else { throw .binaryNotSupportedByFraming }
-            HixieFrameEncoder.write(text, into: &sink)
+            guard opcode == .text else { throw .binaryNotSupportedByFraming }
+            HixieFrameEncoder.write(utf8: payload, into: &sink)
         case .rfc6455:
-            switch message {
-            case .text(let text): FrameEncoder.write(opcode: .text, payload: text.utf8, into: &sink)
-            case .binary(let bytes): FrameEncoder.write(opcode: .binary, payload: bytes, into: &sink)
-            }
+            FrameEncoder.write(opcode: opcode, payload: payload, into: &sink)
         case .rfc6455Deflate(let parameters):
-            // The text's own UTF-8 is read in place (`message.bytes` copied it into an array first).
-            switch message {
-            case .text(let text): writeDeflated(opcode: opcode, payload: text.utf8, parameters, into: &sink)
-            case .binary(let bytes): writeDeflated(opcode: opcode, payload: bytes, parameters, into: &sink)
-            }
+            writeDeflated(opcode: opcode, payload: payload, parameters, into: &sink)
         }
     }
 

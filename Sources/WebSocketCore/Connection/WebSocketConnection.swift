@@ -13,6 +13,13 @@ public protocol WebSocketConnection {
     /// through type metadata on every read; a shell passes its read buffer in place.
     mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput
 
+    /// The same, but each message is lent to `deliver` as it completes instead of being copied
+    /// into the output's events: a whole frame in the buffer is lent where it lies (unmasked in
+    /// place), so a shell that only forwards it copies and allocates nothing per message. The view
+    /// is valid only during the call; `deliver` must not call into this connection (it is being
+    /// mutated). The output holds every other event.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, deliver: (MessageView) -> Void) -> ConnectionOutput
+
     /// The bytes of one message. Throws when the connection is not open or the framing cannot
     /// carry the message (binary over hixie).
     mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8]

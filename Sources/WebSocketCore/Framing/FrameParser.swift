@@ -42,6 +42,21 @@ public struct FrameParser: Sendable {
         }
     }
 
+    /// The whole payload of the frame whose header `next` just returned, when all of it is in
+    /// `buffer`: unmasked where it lies — `allASCII` found in the same pass — and lent to `body`,
+    /// then consumed. The frame is then over (no `.frameEnd` follows). nil, changing nothing, when
+    /// the payload is not all there yet or part of it was already returned.
+    mutating func wholePayloadInPlace<R>(_ buffer: inout ByteQueue,
+                                         _ body: (_ payload: UnsafeRawBufferPointer, _ allASCII: Bool?) -> R) -> R? {
+        guard case .payload(let key, let remaining, let offset) = state, offset == 0, remaining <= UInt64(buffer.count) else { return nil }
+        state = .header
+        return buffer.consume(Int(remaining)) { payload in
+            // Unmasked frames (what a client receives) are not read twice here: ASCII is unknown.
+            let allASCII = key.map { Masking.unmaskInPlace(key: $0, payload) }
+            return body(UnsafeRawBufferPointer(payload), allASCII)
+        }
+    }
+
     private func parseHeader(_ buffer: inout ByteQueue) throws(WebSocketError) -> FrameHeader? {
         guard buffer.count >= 2 else { return nil }
         let first = buffer[0], second = buffer[1]

@@ -10,9 +10,15 @@ public enum HixieFrameEncoder {
     /// The same frame, written into `sink`.
     @inlinable
     public static func write(_ text: String, into sink: inout some FrameSink) {
-        sink.reserveFrameCapacity(text.utf8.count + 2)
+        write(utf8: text.utf8, into: &sink)
+    }
+
+    /// The same frame from text already as UTF-8 (a received message lent in place).
+    @inlinable
+    public static func write(utf8: some Collection<UInt8>, into sink: inout some FrameSink) {
+        sink.reserveFrameCapacity(utf8.count + 2)
         sink.writeFrameByte(0x00)
-        sink.writeFramePayload(text.utf8)
+        sink.writeFramePayload(utf8)
         sink.writeFrameByte(0xFF)
     }
 

@@ -36,7 +36,44 @@ public struct HixieFrameParser: Sendable {
         self.maxFrameSize = maxFrameSize
     }
 
+    /// The next event, or nil when `buffer` holds too few bytes for one.
     public mutating func next(_ buffer: inout ByteQueue) throws(WebSocketError) -> Event? {
+        switch try find(&buffer) {
+        case nil: return nil
+        case .event(let event): return event
+        case .text(let length):
+            defer { buffer.consume(1) }   // the 0xFF
+            return .text(Array(buffer.consume(length)))
+        }
+    }
+
+    /// What `next(_:lendingText:)` read: an event, or a text frame it lent.
+    enum Step {
+        case event(Event)
+        case textLent
+    }
+
+    /// The same, with a text frame's bytes lent to `readText` where they lie in `buffer` (valid
+    /// only during the call) instead of copied into an event.
+    mutating func next(_ buffer: inout ByteQueue, lendingText readText: (UnsafeRawBufferPointer) -> Void) throws(WebSocketError) -> Step? {
+        switch try find(&buffer) {
+        case nil: return nil
+        case .event(let event): return .event(event)
+        case .text(let length):
+            buffer.consume(length) { readText(UnsafeRawBufferPointer($0)) }
+            buffer.consume(1)   // the 0xFF
+            return .textLent
+        }
+    }
+
+    /// What `find` found: an event, or a text frame whose `length` bytes, then its 0xFF, now start
+    /// the buffer (its type byte consumed) — for the caller to copy or to read in place.
+    enum Found {
+        case event(Event)
+        case text(length: Int)
+    }
+
+    private mutating func find(_ buffer: inout ByteQueue) throws(WebSocketError) -> Found? {
         while true {
             switch state {
             case .frameStart:
@@ -52,9 +89,9 @@ public struct HixieFrameParser: Sendable {
                     scanned = 0
                     if end - 1 > maxFrameSize { throw .hixieFrameTooLarge(limit: maxFrameSize) }
                     buffer.consume(1)
-                    let body = Array(buffer.consume(end - 1))
-                    buffer.consume(1)
-                    return type == 0x00 ? .text(body) : .discarded(type: type, length: body.count)
+                    if type == 0x00 { return .text(length: end - 1) }
+                    buffer.consume(end)   // the body and its 0xFF
+                    return .event(.discarded(type: type, length: end - 1))
                 }
                 buffer.consume(1)
                 state = .length(type: type, value: 0)
@@ -69,13 +106,13 @@ public struct HixieFrameParser: Sendable {
                 }
                 if type == 0xFF && length == 0 && closingHandshakeEnabled {
                     state = .frameStart
-                    return .closingHandshake
+                    return .event(.closingHandshake)
                 }
                 state = .skipping(type: type, total: length, remaining: length)
             case .skipping(let type, let total, let remaining):
                 if remaining == 0 {
                     state = .frameStart
-                    return .discarded(type: type, length: total)
+                    return .event(.discarded(type: type, length: total))
                 }
                 guard !buffer.isEmpty else { return nil }
                 let take = min(remaining, buffer.count)

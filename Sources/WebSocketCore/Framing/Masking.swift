@@ -23,6 +23,33 @@ public enum Masking {
         }
     }
 
+    /// Unmasks a whole payload where it lies and returns whether every byte is ASCII, in the same
+    /// pass: a text frame of ASCII (most chat JSON) is then read once — unmasked and known valid
+    /// UTF-8 (RFC 3629: bytes 00–7F stand for themselves) — instead of once per step.
+    static func unmaskInPlace(key: UInt32, _ bytes: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var word: UInt64 = 0
+        withUnsafeMutableBytes(of: &word) { w in
+            for j in 0..<8 { w[j] = UInt8(truncatingIfNeeded: key >> (24 - 8 * UInt32(j & 3))) }
+        }
+        var highBits: UInt64 = 0
+        var i = 0
+        while count - i >= 8 {
+            let unmasked = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ word
+            base.storeBytes(of: unmasked, toByteOffset: i, as: UInt64.self)
+            highBits |= unmasked
+            i += 8
+        }
+        let tail = base.assumingMemoryBound(to: UInt8.self)
+        while i < count {
+            tail[i] ^= UInt8(truncatingIfNeeded: key >> (24 - 8 * UInt32(i & 3)))
+            highBits |= UInt64(tail[i])
+            i += 1
+        }
+        return highBits & 0x8080_8080_8080_8080 == 0
+    }
+
     /// `destination[i] = source[i] ^ key[(offset + i) mod 4]`; `source` may be `destination`.
     private static func xor(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>, count: Int,
                             key: UInt32, offset: Int) {

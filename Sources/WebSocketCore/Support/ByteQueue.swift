@@ -51,6 +51,19 @@ public struct ByteQueue: Sendable {
         return slice
     }
 
+    /// Lends the first `n` unread bytes to `body`, writable where they lie (the parser unmasks a
+    /// payload in place and the gateway echoes it from there), then consumes them. The pointer is
+    /// valid only during the call.
+    mutating func consume<R>(_ n: Int, inPlace body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+        precondition(n <= count, "consume beyond readable bytes")
+        let start = readIndex
+        let result = storage.withUnsafeMutableBytes { all in
+            body(UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + n)]))
+        }
+        consume(n)
+        return result
+    }
+
     /// Removes and returns everything unread.
     public mutating func consumeAll() -> [UInt8] {
         Array(consume(count))
