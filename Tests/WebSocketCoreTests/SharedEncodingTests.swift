@@ -7,6 +7,12 @@ import Testing
     static let lines: [String] = [
         "", "a", "bonjour", String(repeating: "passerelle ", count: 40),
         #"{"action":"ws/chat/in","msg":{"from":"TV","message":"\#(String(repeating: "été € 𝄞 ", count: 300))"}}"#,
+        // Past the 64 KiB the shared compressor keeps between messages, and barely compressible.
+        String(unsafeUninitializedCapacity: 100_000) { bytes in
+            var random = SeededRandom(seed: 5)
+            for i in 0..<bytes.count { bytes[i] = UInt8(0x21 + random.next() % 94) }
+            return bytes.count
+        },
     ]
 
     static func server(_ agreement: DeflateAgreement?, _ configuration: DeflateConfiguration = .init()) -> RFC6455Connection {

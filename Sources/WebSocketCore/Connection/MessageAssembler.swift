@@ -31,6 +31,28 @@ public struct MessageAssembler {
 
     /// Feeds one parser event; returns what a completed frame produced.
     public mutating func handle(_ event: FrameParser.Event, deflate: DeflateContext?) throws(WebSocketError) -> Output? {
+        switch try step(event, deflate: deflate) {
+        case nil: return nil
+        case .control(let opcode, let payload)?: return .control(opcode, payload)
+        case .message(let opcode, let bytes, let compressed, let payloadBytes)?:
+            return .message(Self.message(opcode, bytes), compressed: compressed, payloadBytes: payloadBytes)
+        }
+    }
+
+    /// What a completed frame produced, a message still as bytes: a connection lends them to its
+    /// shell without making a `String` first.
+    enum Step {
+        case message(Opcode, [UInt8], compressed: Bool, payloadBytes: Int)
+        case control(Opcode, [UInt8])
+    }
+
+    /// A complete message's bytes as a value (text: already checked as UTF-8).
+    static func message(_ opcode: Opcode, _ bytes: [UInt8]) -> Message {
+        opcode == .text ? .text(String(decoding: bytes, as: UTF8.self)) : .binary(bytes)
+    }
+
+    /// `handle`, with messages left as bytes.
+    mutating func step(_ event: FrameParser.Event, deflate: DeflateContext?) throws(WebSocketError) -> Step? {
         switch event {
         case .header(let header):
             try begin(header)
@@ -56,28 +78,49 @@ public struct MessageAssembler {
     }
 
     /// Reads the frame whose header it was just handed in place, when that frame is a whole
-    /// message by itself — final, uncompressed, text or binary (not a continuation) — and its
-    /// payload is all in `buffer`: the common case, a small message in one read. The payload is
-    /// unmasked where it lies, checked as UTF-8 in the same pass when it is ASCII (§8.1), and lent
-    /// to `deliver` without a copy. False, changing nothing, for any other frame: read it on
-    /// through `parser.next` and `handle`.
-    mutating func wholeMessageInPlace(_ parser: inout FrameParser, _ buffer: inout ByteQueue,
-                                      _ deliver: (MessageView) -> Void) throws(WebSocketError) -> Bool {
-        guard let header = frame, header.fin, !messageCompressed, header.opcode == .text || header.opcode == .binary else { return false }
+    /// message by itself — final, text or binary (not a continuation) — and its payload is all in
+    /// `buffer`: the common case, a small message in one read. The payload is unmasked where it
+    /// lies, checked as UTF-8 in the same pass when it is ASCII (§8.1), and lent to `deliver`
+    /// without a copy; a compressed one is inflated straight from there (RFC 7692 §7.2.2). False,
+    /// changing nothing, for any other frame: read it on through `parser.next` and `handle`.
+    mutating func wholeMessageInPlace(_ parser: inout FrameParser, _ buffer: inout ByteQueue, deflate: DeflateContext?,
+                                      _ deliver: (ReceivedMessage) -> Void) throws(WebSocketError) -> Bool {
+        guard let header = frame, header.fin, header.opcode == .text || header.opcode == .binary else { return false }
+        let compressed = messageCompressed
+        guard !compressed || deflate != nil else { return false }   // `append` reports RSV1 without deflate
         let opcode = header.opcode
-        var valid = true
-        let read = parser.wholePayloadInPlace(&buffer) { payload, allASCII in
-            if opcode == .text && allASCII != true && !UTF8Validator.isValid(payload) {
-                valid = false
-                return
+        var failure: WebSocketError?
+        let read: Void? = parser.wholePayloadInPlace(&buffer) { payload, allASCII in
+            if compressed {
+                failure = inflateWhole(payload, deflate!, isText: opcode == .text)
+            } else if opcode == .text && allASCII != true && !UTF8Validator.isValid(payload) {
+                failure = .invalidUTF8
+            } else {
+                deliver(.inPlace(MessageView(opcode: opcode, bytes: payload)))
             }
-            deliver(MessageView(opcode: opcode, bytes: payload))
         }
         guard read != nil else { return false }
         frame = nil
         messageOpcode = nil
-        guard valid else { throw .invalidUTF8 }
+        let inflated = messageBytes
+        messageBytes = []
+        if let failure { throw failure }
+        if compressed { deliver(.assembled(opcode, inflated)) }   // handed over, not copied
         return true
+    }
+
+    /// A whole compressed message: inflated into `messageBytes` and checked, reporting the first
+    /// problem in stream order as `append` and `finish` do (text inflated before a corrupt or
+    /// oversized part is checked first), so the verdict is the same as read frame by frame.
+    private mutating func inflateWhole(_ payload: UnsafeRawBufferPointer, _ deflate: DeflateContext, isText: Bool) -> WebSocketError? {
+        do throws(WebSocketError) {
+            try deflate.inflate(payload.assumingMemoryBound(to: UInt8.self), into: &messageBytes, limit: limits.maxMessageSize)
+            try deflate.finishMessage(into: &messageBytes, limit: limits.maxMessageSize)
+        } catch {
+            var validator = UTF8Validator()
+            return isText && !validator.feed(messageBytes) ? .invalidUTF8 : error
+        }
+        return isText && !UTF8Validator.isValid(messageBytes) ? .invalidUTF8 : nil
     }
 
     /// Forgets the frame and message in progress (after an error the caller reports and skips).
@@ -137,7 +180,7 @@ public struct MessageAssembler {
         guard utf8.feed(fresh) else { throw .invalidUTF8 }
     }
 
-    private mutating func finish(deflate: DeflateContext?) throws(WebSocketError) -> Output {
+    private mutating func finish(deflate: DeflateContext?) throws(WebSocketError) -> Step {
         if messageCompressed {
             guard deflate != nil else { throw .reservedBitsSet(rsv: 4) }
             do throws(WebSocketError) {
@@ -154,8 +197,7 @@ public struct MessageAssembler {
         messageBytes = []
         if opcode == .text {
             guard utf8.isComplete else { throw .invalidUTF8 }
-            return .message(.text(String(decoding: bytes, as: UTF8.self)), compressed: messageCompressed, payloadBytes: messagePayloadBytes)
         }
-        return .message(.binary(bytes), compressed: messageCompressed, payloadBytes: messagePayloadBytes)
+        return .message(opcode ?? .binary, bytes, compressed: messageCompressed, payloadBytes: messagePayloadBytes)
     }
 }

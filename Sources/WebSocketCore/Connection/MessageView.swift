@@ -26,17 +26,17 @@ public struct MessageView {
     }
 }
 
-/// How a message left the assembler: lent in place, or assembled into a value (fragmented or
-/// compressed messages, whose bytes had to be gathered anyway).
+/// How a message left the assembler: lent in place, or assembled (fragmented or compressed
+/// messages, whose bytes had to be gathered anyway).
 enum ReceivedMessage {
     case inPlace(MessageView)
-    case assembled(Message)
+    case assembled(Opcode, [UInt8])
 
-    /// As a value: the assembled one as it is, the lent one copied.
+    /// As a value: the lent one copied, the assembled one's bytes taken as they are.
     var message: Message {
         switch self {
         case .inPlace(let view): return view.message()
-        case .assembled(let message): return message
+        case .assembled(let opcode, let bytes): return MessageAssembler.message(opcode, bytes)
         }
     }
 
@@ -45,10 +45,8 @@ enum ReceivedMessage {
         switch self {
         case .inPlace(let view):
             return body(view)
-        case .assembled(.text(var text)):
-            return text.withUTF8 { body(MessageView(opcode: .text, bytes: UnsafeRawBufferPointer($0))) }
-        case .assembled(.binary(let bytes)):
-            return bytes.withUnsafeBytes { body(MessageView(opcode: .binary, bytes: $0)) }
+        case .assembled(let opcode, let bytes):
+            return bytes.withUnsafeBytes { body(MessageView(opcode: opcode, bytes: $0)) }
         }
     }
 }

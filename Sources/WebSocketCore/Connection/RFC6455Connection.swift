@@ -53,15 +53,15 @@ public struct RFC6455Connection: WebSocketConnection {
         do throws(WebSocketError) {
             while state != .closed, let event = try parser.next(&buffer) {
                 if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
-                switch try assembler.handle(event, deflate: deflate) {
-                case .message(let message, _, _)?:
-                    deliver(.assembled(message), &output)
+                switch try assembler.step(event, deflate: deflate) {
+                case .message(let opcode, let bytes, _, _)?:
+                    deliver(.assembled(opcode, bytes), &output)
                 case .control(let opcode, let payload)?:
                     try handleControl(opcode, payload, &output)
                 case nil:
                     // A frame that is a whole message and all in the buffer: read where it lies.
                     if case .header = event {
-                        _ = try assembler.wholeMessageInPlace(&parser, &buffer) { deliver(.inPlace($0), &output) }
+                        _ = try assembler.wholeMessageInPlace(&parser, &buffer, deflate: deflate) { deliver($0, &output) }
                     }
                 }
             }

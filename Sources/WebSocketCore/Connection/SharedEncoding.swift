@@ -77,9 +77,11 @@ public struct SharedEncoder {
             FrameEncoder.write(opcode: opcode, payload: payload, into: &sink)
             return
         }
-        let compressed = deflater.compress(payload)
+        // Compressed into the compressor's scratch and framed from there: no array per message.
+        deflater.withCompressed(payload) { compressed in
+            FrameEncoder.write(opcode: opcode, payload: compressed, rsv1: true, into: &sink)
+        }
         deflater.reset()
-        FrameEncoder.write(opcode: opcode, payload: compressed, rsv1: true, into: &sink)
     }
 
     @usableFromInline

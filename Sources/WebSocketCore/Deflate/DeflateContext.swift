@@ -39,7 +39,7 @@ public final class DeflateContext {
     }
 
     /// Inflates one payload chunk of a compressed message into `output`.
-    public func inflate(_ chunk: [UInt8], into output: inout [UInt8], limit: Int) throws(WebSocketError) {
+    public func inflate(_ chunk: some Collection<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         if inflater == nil { try makeInflater() }
         try inflater!.inflate(chunk, into: &output, limit: limit)
     }

@@ -8,6 +8,11 @@ import CZlib
 public final class Deflater {
     private let stream: UnsafeMutablePointer<z_stream>
     public let windowBits: Int
+    /// Where `withCompressed` writes: made on its first use, so only the compressors a loop shares
+    /// (one per parameter set) hold one — never a connection's own.
+    private var scratch = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+    /// Scratch kept between messages at most; a larger message's is freed after use.
+    private static let keptScratchBytes = 64 * 1024
 
     /// RFC 7692 §7.2.1: the tail every sync flush ends with.
     public static let syncTail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
@@ -33,6 +38,50 @@ public final class Deflater {
     deinit {
         deflateEnd(stream)
         stream.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Compresses one whole message as `compress` does and lends the bytes to `body` from a
+    /// scratch this compressor keeps: no array per message for a frame that is copied into a send
+    /// buffer anyway (the shared encoder's). Valid only during the call.
+    public func withCompressed<R>(_ message: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = message.withContiguousStorageIfAvailable({ withCompressed(contiguous: $0, body) }) { return result }
+        return Array(message).withUnsafeBufferPointer { withCompressed(contiguous: $0, body) }
+    }
+
+    private func withCompressed<R>(contiguous input: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.pointee.avail_in = UInt32(input.count)
+        defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
+        // See `compress` for the bound; should zlib need more, the scratch grows and it goes on.
+        let bound = Int(deflateBound(stream, UInt(input.count))) + 16
+        if scratch.count < bound { replaceScratch(capacity: max(bound, 4096), keeping: 0) }
+        var produced = 0
+        while true {
+            stream.pointee.next_out = scratch.baseAddress! + produced
+            stream.pointee.avail_out = UInt32(scratch.count - produced)
+            _ = deflate(stream, Z_SYNC_FLUSH)   // as in `compress`: Z_BUF_ERROR only means no progress
+            produced = scratch.count - Int(stream.pointee.avail_out)
+            if stream.pointee.avail_out != 0 { break }
+            replaceScratch(capacity: scratch.count * 2, keeping: produced)
+        }
+        defer { if scratch.count > Self.keptScratchBytes { replaceScratch(capacity: 0, keeping: 0) } }
+        if produced >= 4 && UnsafeBufferPointer(rebasing: scratch[(produced - 4)..<produced]).elementsEqual(Self.syncTail) {
+            produced -= 4
+        }
+        if produced == 0 {   // see `compress`: the empty stored block's header byte
+            scratch[0] = 0x00
+            produced = 1
+        }
+        return body(UnsafeBufferPointer(rebasing: scratch[..<produced]))
+    }
+
+    private func replaceScratch(capacity: Int, keeping count: Int) {
+        let replacement = capacity > 0 ? UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+                                       : UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+        if count > 0 { _ = replacement.initialize(fromContentsOf: scratch[..<count]) }
+        scratch.deallocate()
+        scratch = replacement
     }
 
     /// Compresses one whole message and strips the sync-flush tail.

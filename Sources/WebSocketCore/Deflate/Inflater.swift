@@ -58,6 +58,10 @@ public final class Inflater {
     /// bounded, so that a large frame does not reserve far more than it may need.
     private static let firstSpacePerInputByte = 16
     private static let largestFirstSpace = 256 * 1024
+    /// …and at least this: a chat message of a few KB fits in one allocation however well it
+    /// compressed (2 KB of the bench's JSON is 17× its compressed size and took a second one).
+    /// The space is the message's own, freed with it: nothing is kept per connection.
+    private static let smallestFirstSpace = 4096
     /// The standard library keeps a temporary allocation on the stack only up to 1 KiB without
     /// asking how much stack is left; the 16 KiB scratch this replaced was a heap allocation per call.
     private static let scratchBytes = 1024
@@ -70,7 +74,7 @@ public final class Inflater {
         var next = Next.more
         if output.isEmpty {
             // Output space is never more than the budget plus one byte: a bomb stops there.
-            let space = min(limit + 1, max(Self.scratchBytes, min(input.count * Self.firstSpacePerInputByte, Self.largestFirstSpace)))
+            let space = min(limit + 1, max(Self.smallestFirstSpace, min(input.count * Self.firstSpacePerInputByte, Self.largestFirstSpace)))
             output = [UInt8](unsafeUninitializedCapacity: space) { buffer, count in
                 (count, next) = step(into: buffer)
             }
