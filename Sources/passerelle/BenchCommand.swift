@@ -229,7 +229,11 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "The server's pid (required: its memory is the figure).")
         var serverPid: Int32
 
+        @Option(help: "After the message, stay quiet this many seconds and measure again: what the server gives back once its members have gone quiet (0 = skip).")
+        var quietSeconds: Double = 0
+
         func run() throws {
+            guard quietSeconds >= 0 else { throw ValidationError("--quiet-seconds must be 0 or more") }
             let endpoint: CaseRunner.Target
             do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             guard let base = ProcessSample.of(serverPid) else { throw ValidationError("no process \(serverPid)") }
@@ -242,13 +246,20 @@ struct BenchCommand: ParsableCommand {
             Thread.sleep(forTimeInterval: 1)
             let after = load.counts
             let used = ProcessSample.of(serverPid)?.residentBytes ?? 0
+            var quiet: Int?
+            if quietSeconds > 0 {
+                Thread.sleep(forTimeInterval: quietSeconds)
+                quiet = ProcessSample.of(serverPid)?.residentBytes
+            }
             load.closeAll()
             let closed = ProcessSample.settledResidentBytes(serverPid)
             let per = { (bytes: Int) in opened.open > 0 ? Double(bytes - base.residentBytes) / Double(opened.open) : 0 }
             print(String(format: "idle: %d open, %d refused (HTTP), %d failed; server RSS %d KiB before, %d KiB idle (%.0f B per connection), "
-                         + "%d KiB after one message each (%d echoed; %.0f B per connection), %d KiB after all closed",
+                         + "%d KiB after one message each (%d echoed; %.0f B per connection), ",
                          opened.open, opened.refused, opened.failed, base.residentBytes >> 10, idle >> 10, per(idle),
-                         used >> 10, after.echoed, per(used), closed >> 10))
+                         used >> 10, after.echoed, per(used))
+                  + (quiet.map { String(format: "%d KiB after %.0f s quiet (%.0f B per connection), ", $0 >> 10, quietSeconds, per($0)) } ?? "")
+                  + "\(closed >> 10) KiB after all closed")
             if opened.open == 0 { throw ExitCode(1) }
         }
     }

@@ -86,6 +86,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Keep a compressor with its context per deflate member (better ratio on similar lines, ~100 KB per member). Default: server_no_context_takeover, each room line compressed once for all deflate members.")
     var deflateContextTakeover = false
 
+    @Flag(help: "Ask deflate clients to compress each message afresh (client_no_context_takeover, RFC 7692 §7.1.1.2): a member quiet for a second then holds no inflater (≈ 7 KB of state plus the window pages it touched), at some cost in ratio on what clients send.")
+    var deflateClientNoContextTakeover = false
+
     @Flag(help: "Log the body of every received message (first 200 bytes). Off: logs never contain what members say.")
     var logPayloads = false
 
@@ -171,6 +174,7 @@ struct Serve: ParsableCommand {
         var handshake = GatewayConfiguration.defaultHandshake
         handshake.headLimits = HTTPHeadLimits(maxHeadBytes: maxHeadBytes, maxHeaderCount: maxHeaderCount)
         handshake.deflate = noDeflate ? nil : DeflateConfiguration(ownMaxWindowBits: deflateWindowBits, ownNoContextTakeover: !deflateContextTakeover,
+                                                                         requestPeerNoContextTakeover: deflateClientNoContextTakeover,
                                                                          memoryLevel: deflateMemoryLevel, compressionLevel: deflateLevel)
         if noLegacy { handshake.versions = GatewayConfiguration.modernVersions }
         if !allowOrigin.isEmpty {

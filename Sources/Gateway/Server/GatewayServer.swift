@@ -70,8 +70,9 @@ public final class GatewayServer: Sendable {
         }
     }
 
-    /// Every period, returns freed heap to the system when many connections have gone (off the
-    /// event loops: a trim walks every arena under its lock).
+    /// Every period, returns freed heap to the system when many connections have gone, or many
+    /// quiet ones freed their zlib streams (off the event loops: a trim walks every arena under
+    /// its lock).
     private static func scheduleHeapTrimming(_ configuration: GatewayConfiguration, group: MultiThreadedEventLoopGroup,
                                              services: GatewayServices, logger: Logger) -> RepeatedTask? {
         guard configuration.heapTrimIntervalSeconds > 0 else { return nil }
@@ -83,7 +84,8 @@ public final class GatewayServer: Sendable {
         let trimmer = Mutex(HeapTrimmer(followUpPeriods: Int((horizon / configuration.heapTrimIntervalSeconds).rounded(.up)) + 1))
         return group.next().scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
             let (peak, now) = services.registry.takePeak()
-            guard trimmer.withLock({ $0.shouldTrim(peak: peak, now: now) }) else { return }
+            let released = services.releasedZlibStreams.exchange(0, ordering: .relaxed)
+            guard trimmer.withLock({ $0.shouldTrim(peak: peak, now: now, releasedStreams: released) }) else { return }
             DispatchQueue.global(qos: .utility).async {
                 if HeapTrimmer.trim() { logger.debug("heap trimmed", metadata: ["peak": "\(peak)", "connections": "\(now)"]) }
             }

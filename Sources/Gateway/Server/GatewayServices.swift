@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 
 /// What every connection of one server shares — its configuration too: a class, so each
 /// connection holds one reference instead of its own copy (the configuration alone is 544 bytes,
@@ -12,6 +13,8 @@ final class GatewayServices: Sendable {
     let observer: ConnectionObserver?
     /// The server's logger (56 bytes): shared, not copied into every connection.
     let logger: Logger
+    /// zlib streams quiet connections freed since the heap trimmer last looked (`HeapTrimmer`).
+    let releasedZlibStreams = Atomic<Int>(0)
 
     init(configuration: GatewayConfiguration, registry: ConnectionRegistry, budget: BufferBudget, room: RoomHub, observer: ConnectionObserver?,
          logger: Logger) {

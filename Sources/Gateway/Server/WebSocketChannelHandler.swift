@@ -403,7 +403,15 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func keepaliveTick(ping: Double, idle: Double) {
         guard case .open(var connection) = state, connection.state == .open else { return }
         let silent = Double((NIODeadline.now() - lastActivity).nanoseconds) / 1e9
-        if silent >= 1 { spareSendBuffer.release() }   // quiet: hold no send buffer while idle
+        if silent >= 1 {
+            // Quiet: hold no send buffer, no emptied read buffer, no zlib stream that would be
+            // reset before its next message anyway.
+            spareSendBuffer.release()
+            state = .closed
+            let freed = connection.releaseIdleMemory()
+            state = .open(connection)
+            if freed > 0 { services.releasedZlibStreams.add(freed, ordering: .relaxed) }
+        }
         if idle > 0 && silent >= idle {
             logger.info("idle timeout", metadata: ["id": "\(id)", "silentSeconds": "\(Int(silent))"])
             closeSession(code: .goingAway, reason: "idle timeout")

@@ -69,6 +69,12 @@ public struct HixieConnection: WebSocketConnection {
 
     public var sharedEncoding: SharedEncoding? { .hixie }
 
+    @discardableResult
+    public mutating func releaseIdleMemory() -> Int {
+        buffer.releaseIfEmpty()
+        return 0
+    }
+
     /// hixie-76 sends 0xFF 0x00 and waits for the peer's; hixie-75 just closes the transport.
     /// There is no code or reason on the wire.
     public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {

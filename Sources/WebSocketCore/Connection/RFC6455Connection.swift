@@ -136,6 +136,14 @@ public struct RFC6455Connection: WebSocketConnection {
         return bytes
     }
 
+    @discardableResult
+    public mutating func releaseIdleMemory() -> Int {
+        buffer.releaseIfEmpty()
+        // Between messages only: a fragmented message in progress holds its inflater's state.
+        guard assembler.messageOpcode == nil, let deflate else { return 0 }
+        return deflate.releaseStreamsWithoutContext()
+    }
+
     public var sharedEncoding: SharedEncoding? {
         guard role == .server else { return nil }   // §5.3: a client's frames carry its own mask
         guard let deflate else { return .rfc6455 }

@@ -30,6 +30,14 @@ public protocol WebSocketConnection {
     /// Fails the connection on this endpoint's initiative (e.g. a local limit, a timeout).
     mutating func fail(_ error: WebSocketError) -> ConnectionOutput
 
+    /// The connection has gone quiet (the shell decides when: the core has no clock): frees what
+    /// the next message can rebuild with no difference on the wire — the storage of an emptied
+    /// read buffer, and zlib streams without context takeover between messages. An idle
+    /// connection then holds only its state machine. Returns how many zlib streams it freed (tens
+    /// of KB each: worth giving back to the system when many are).
+    @discardableResult
+    mutating func releaseIdleMemory() -> Int
+
     /// When what this connection sends does not depend on its own state: the key under which the
     /// bytes of a message can be encoded once and shared (`SharedEncoder`); nil otherwise (a
     /// client masks, a compressor that keeps its context has history). Shared bytes may be sent

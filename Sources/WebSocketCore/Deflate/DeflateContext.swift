@@ -52,6 +52,24 @@ public final class DeflateContext {
         if agreement.inbound(for: role).noContextTakeover { inflater!.reset() }
     }
 
+    /// Frees the zlib streams that forget everything after each message anyway — a direction
+    /// without context takeover (RFC 7692 §7.1.1.1/§7.1.1.2) is reset after every message, so
+    /// the next one makes a stream as it would have found it. A stream that keeps its context is
+    /// kept: its window is part of what the peer's next message refers to. Only between messages
+    /// (the caller checks): an inflater in the middle of a message holds that message's state.
+    /// Returns how many streams it freed.
+    @discardableResult
+    public func releaseStreamsWithoutContext() -> Int {
+        var freed = 0
+        if agreement.outbound(for: role).noContextTakeover, deflater != nil { deflater = nil; freed += 1 }
+        if agreement.inbound(for: role).noContextTakeover, inflater != nil { inflater = nil; freed += 1 }
+        return freed
+    }
+
+    /// Which streams exist now (for tests and figures).
+    var holdsDeflater: Bool { deflater != nil }
+    var holdsInflater: Bool { inflater != nil }
+
     private func makeInflater() throws(WebSocketError) {
         do {
             inflater = try Inflater(windowBits: agreement.inbound(for: role).windowBits)

@@ -64,6 +64,11 @@ public struct ByteQueue: Sendable {
         return result
     }
 
+    /// Frees the storage when every byte has been read (a quiet connection's buffer).
+    public mutating func releaseIfEmpty() {
+        if isEmpty { self = ByteQueue() }
+    }
+
     /// Removes and returns everything unread.
     public mutating func consumeAll() -> [UInt8] {
         Array(consume(count))
