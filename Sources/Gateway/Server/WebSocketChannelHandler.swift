@@ -25,6 +25,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var statistics: ConnectionStatistics
     private var lastActivity = NIODeadline.now()
+    /// For the keepalive tick: whether this connection wrote since the last tick, and whether it
+    /// already gave its memory back in this quiet spell (once per spell, not once per tick).
+    private var wroteSinceTick = false
+    private var releasedWhileQuiet = false
     /// Bytes handed to the channel that its socket had not taken when last asked (after each
     /// flush, and on writability changes): counted against the limits with `outboxBytes`.
     private var channelBytes = 0
@@ -105,6 +109,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         statistics.bytesIn += buffer.readableBytes
         if let recorder { recorder.record(.c2s, Array(buffer.readableBytesView)) }
         lastActivity = .now()
+        releasedWhileQuiet = false
         buffer.withUnsafeReadableBytes { receive($0) }   // read in place: the core copies what it keeps
     }
 
@@ -403,15 +408,19 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func keepaliveTick(ping: Double, idle: Double) {
         guard case .open(var connection) = state, connection.state == .open else { return }
         let silent = Double((NIODeadline.now() - lastActivity).nanoseconds) / 1e9
-        if silent >= 1 {
-            // Quiet: hold no send buffer, no emptied read buffer, no zlib stream that would be
-            // reset before its next message anyway.
+        // Quiet: nothing read for a second and nothing written since the last tick (a member that
+        // only listens to a busy room is not quiet: it reuses its send buffer for every pass).
+        if silent >= 1 && !wroteSinceTick && !releasedWhileQuiet {
+            // Hold no send buffer, no emptied read buffer, no zlib stream that would be reset
+            // before its next message anyway.
             spareSendBuffer.release()
             state = .closed
-            let freed = connection.releaseIdleMemory()
+            let freedStreams = connection.releaseIdleMemory()
             state = .open(connection)
-            if freed > 0 { services.releasedZlibStreams.add(freed, ordering: .relaxed) }
+            releasedWhileQuiet = true
+            if freedStreams > 0 { services.releasedZlibStreams.add(freedStreams, ordering: .relaxed) }
         }
+        wroteSinceTick = false
         if idle > 0 && silent >= idle {
             logger.info("idle timeout", metadata: ["id": "\(id)", "silentSeconds": "\(Int(silent))"])
             closeSession(code: .goingAway, reason: "idle timeout")
@@ -438,6 +447,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func write(_ buffer: ByteBuffer) {
         guard context != nil, buffer.readableBytes > 0 else { return }
         let count = buffer.readableBytes
+        wroteSinceTick = true
+        releasedWhileQuiet = false
         statistics.bytesOut += count
         if let recorder { recorder.record(.s2c, Array(buffer.readableBytesView)) }
         outbox.append(buffer)
