@@ -16,7 +16,7 @@ let package = Package(
     name: "PasserelleFuzz",
     dependencies: [.package(path: "..")],
     targets: [
-        .target(name: "FuzzSupport"),
+        .target(name: "FuzzSupport", dependencies: [.product(name: "WebSocketCore", package: passerelle)]),
     ] + fuzzers.map { fuzzer in
         .executableTarget(name: fuzzer.name, dependencies: ["FuzzSupport"] + Set([fuzzer.product, "WebSocketCore"]).sorted().map {
             .product(name: $0, package: passerelle)

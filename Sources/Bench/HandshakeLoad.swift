@@ -65,6 +65,9 @@ public struct HandshakeLoad: Sendable {
                 case .success(let channel):
                     channel.closeFuture.whenComplete { _ in self.connect(group: group, state: state, recorder: recorder) }
                 case .failure:
+                    // A connect that fails because the run ended (the group shutting down) is not
+                    // retried: scheduling on a loop that has shut down is an error.
+                    guard !state.stopped else { return }
                     state.failures += 1
                     // Back off a little: refused connections (a full backlog) must not spin.
                     _ = group.next().scheduleTask(in: .milliseconds(10)) { self.connect(group: group, state: state, recorder: recorder) }

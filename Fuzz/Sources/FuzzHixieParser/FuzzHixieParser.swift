@@ -23,27 +23,7 @@ private func receive(_ flags: UInt8, _ pieces: [ArraySlice<UInt8>]) -> Connectio
     let version: ProtocolVersion = flags & 1 == 0 ? .hixie76 : .hixie75
     let role: Role = flags & 2 == 0 ? .server : .client
     let limit = 1 << (6 + Int(flags >> 4 & 7))
-    var connection = HixieConnection(role: role, version: version, limits: ConnectionLimits(maxFrameSize: limit, maxMessageSize: limit))
-    var total = ConnectionOutput()
-    // The same stream read with messages lent in place (what the gateway's echo does) must give
-    // the same messages, in order, and the same everything else.
-    var lending = HixieConnection(role: role, version: version, limits: ConnectionLimits(maxFrameSize: limit, maxMessageSize: limit))
-    var lentMessages: [Message] = [], lentRest = ConnectionOutput()
-    for piece in pieces {
-        let output = connection.receive(piece)
-        total.events += output.events
-        total.outbound += output.outbound
-        total.closeTransport = total.closeTransport || output.closeTransport
-        let lent = piece.withUnsafeBytes { lending.receive($0) { lentMessages.append($0.message()) } }
-        lentRest.events += lent.events
-        lentRest.outbound += lent.outbound
-    }
-    var ownedMessages: [Message] = [], ownedRest: [ConnectionEvent] = []
-    for event in total.events {
-        if case .message(let message) = event { ownedMessages.append(message) } else { ownedRest.append(event) }
-    }
-    if lentMessages != ownedMessages || Array(lentRest.events) != ownedRest || lentRest.outbound != total.outbound || lending.state != connection.state {
-        violated("lent messages differ: \(lentMessages.count) lent vs \(ownedMessages.count) owned; events \(Array(lentRest.events)) vs \(ownedRest)")
-    }
-    return total
+    return receiveBothWays(pieces) {
+        HixieConnection(role: role, version: version, limits: ConnectionLimits(maxFrameSize: limit, maxMessageSize: limit))
+    }.output
 }

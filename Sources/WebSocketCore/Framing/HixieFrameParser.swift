@@ -68,7 +68,7 @@ public struct HixieFrameParser: Sendable {
 
     /// What `find` found: an event, or a text frame whose `length` bytes, then its 0xFF, now start
     /// the buffer (its type byte consumed) — for the caller to copy or to read in place.
-    enum Found {
+    private enum Found {
         case event(Event)
         case text(length: Int)
     }
