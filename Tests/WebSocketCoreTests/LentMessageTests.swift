@@ -6,11 +6,14 @@ import WebSocketCore
 /// reports — the same messages in the same order, the same other events and bytes — however the
 /// stream is cut into reads, and fail the same way on bad text.
 @Suite struct LentMessageTests {
-    static func lent(_ connection: inout some WebSocketConnection, _ reads: [ArraySlice<UInt8>]) -> (messages: [Message], output: ConnectionOutput) {
+    /// `scratch` is shared by every connection a test reads, as a thread's connections share it in
+    /// the gateway.
+    static func lent(_ connection: inout some WebSocketConnection, _ reads: [ArraySlice<UInt8>],
+                     scratch: inout InflateScratch) -> (messages: [Message], output: ConnectionOutput) {
         var messages: [Message] = []
         var total = ConnectionOutput()
         for read in reads {
-            let output = read.withUnsafeBytes { connection.receive($0) { view in messages.append(view.message()) } }
+            let output = read.withUnsafeBytes { connection.receive($0, scratch: &scratch) { view in messages.append(view.message()) } }
             total.events += output.events
             total.outbound += output.outbound
             total.closeTransport = total.closeTransport || output.closeTransport
@@ -50,6 +53,7 @@ import WebSocketCore
 
     @Test(arguments: [false, true])
     func lentMessagesAreWhatEventsReportHoweverTheStreamIsCut(deflate: Bool) throws {
+        var scratch = InflateScratch()
         var client = RFC6455Connection(role: .client, deflate: deflate ? DeflateContext(agreement: DeflateAgreement(), role: .client) : nil,
                                        random: SeededRandom(seed: 7))
         var expected: [Message] = [
@@ -75,7 +79,7 @@ import WebSocketCore
         }
         for reads in Self.cuts(bytes) {
             var lentServer = server(), ownedServer = server()
-            let lent = Self.lent(&lentServer, reads)
+            let lent = Self.lent(&lentServer, reads, scratch: &scratch)
             let owned = Self.owned(&ownedServer, reads)
             #expect(Self.firstDifference(lent.messages, expected) == nil, "lent, \(reads.count) reads")
             #expect(Self.firstDifference(owned.messages, expected) == nil, "owned, \(reads.count) reads")
@@ -86,6 +90,7 @@ import WebSocketCore
     }
 
     @Test func invalidTextInAWholeFrameFailsAfterTheMessagesBeforeIt() throws {
+        var scratch = InflateScratch()
         var client = RFC6455Connection(role: .client, random: SeededRandom(seed: 3))
         let bytes = try client.send(.text("avant"))
         // ASCII then a lone continuation byte, and a surrogate (ED A0 80): neither is UTF-8 (RFC 3629).
@@ -93,7 +98,7 @@ import WebSocketCore
             let frame = FrameEncoder.frame(opcode: .text, payload: bad, maskingKey: 0x1234_5678)
             for reads in Self.cuts(bytes + frame) {
                 var lentServer = RFC6455Connection(role: .server), ownedServer = RFC6455Connection(role: .server)
-                let lent = Self.lent(&lentServer, reads)
+                let lent = Self.lent(&lentServer, reads, scratch: &scratch)
                 let owned = Self.owned(&ownedServer, reads)
                 #expect(lent.messages == [.text("avant")])
                 #expect(lent.output == owned.output)
@@ -106,6 +111,7 @@ import WebSocketCore
 
     @Test(arguments: [ProtocolVersion.hixie76, .hixie75])
     func hixieTextIsLentAsEventsReportIt(version: ProtocolVersion) throws {
+        var scratch = InflateScratch()
         var client = HixieConnection(role: .client, version: version)
         let texts = ["Bonjour", "", "h\u{e9}llo \u{20ac} \u{1D11E}", String(repeating: "x", count: 9_000)]
         var bytes: [UInt8] = []
@@ -114,14 +120,14 @@ import WebSocketCore
         bytes += try client.send(.text("fin"))
         for reads in Self.cuts(bytes) {
             var lentServer = HixieConnection(role: .server, version: version), ownedServer = HixieConnection(role: .server, version: version)
-            let lent = Self.lent(&lentServer, reads)
+            let lent = Self.lent(&lentServer, reads, scratch: &scratch)
             let owned = Self.owned(&ownedServer, reads)
             #expect(lent.messages == (texts + ["fin"]).map { .text($0) })
             #expect(owned.messages == lent.messages)
             #expect(lent.output == owned.output && lent.output.events.isEmpty)
         }
         var bad = HixieConnection(role: .server, version: version)
-        let failed = Self.lent(&bad, [([0x00] + Array("ok".utf8) + [0xFF, 0x00, 0xC3, 0x28, 0xFF])[...]])
+        let failed = Self.lent(&bad, [([0x00] + Array("ok".utf8) + [0xFF, 0x00, 0xC3, 0x28, 0xFF])[...]], scratch: &scratch)
         #expect(failed.messages == [.text("ok")])
         #expect(failed.output.events == [.failed(.hixieInvalidUTF8)])
     }

@@ -9,12 +9,13 @@ public func receiveBothWays<Connection: WebSocketConnection>(_ pieces: [ArraySli
     var reporting = make(), lending = make()
     var total = ConnectionOutput()
     var lentMessages: [Message] = [], lentEvents: [ConnectionEvent] = [], lentBytes: [UInt8] = []
+    var scratch = InflateScratch()
     for piece in pieces {
         let output = reporting.receive(piece)
         total.events += output.events
         total.outbound += output.outbound
         total.closeTransport = total.closeTransport || output.closeTransport
-        let lent = piece.withUnsafeBytes { lending.receive($0) { lentMessages.append($0.message()) } }
+        let lent = piece.withUnsafeBytes { lending.receive($0, scratch: &scratch) { lentMessages.append($0.message()) } }
         lentEvents += lent.events
         lentBytes += lent.outbound
     }

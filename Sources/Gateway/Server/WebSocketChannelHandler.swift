@@ -156,7 +156,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             if endpoint == .echo, sharedEncoding != nil {
                 // Each message lent where it lies in the read buffer and framed from there into the
                 // send buffer: nothing copied out or allocated per message (issue 6).
-                output = connection.receive(bytes) { message in echo(message, into: &echoes) }
+                output = connection.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { message in echo(message, into: &echoes) }
             } else {
                 output = connection.receive(bytes)
             }

@@ -23,7 +23,9 @@ public struct HixieConnection: WebSocketConnection {
         read(bytes) { view, output in output.events.append(.message(view.message())) }
     }
 
-    public mutating func receive(_ bytes: UnsafeRawBufferPointer, deliver: (MessageView) -> Void) -> ConnectionOutput {
+    /// hixie has no compression: `scratch` is not used.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
+                                 deliver: (MessageView) -> Void) -> ConnectionOutput {
         read(bytes) { view, _ in deliver(view) }
     }
 

@@ -83,8 +83,10 @@ public struct MessageAssembler {
     /// lies, checked as UTF-8 in the same pass when it is ASCII (§8.1), and lent to `deliver`
     /// without a copy; a compressed one is inflated straight from there (RFC 7692 §7.2.2). False,
     /// changing nothing, for any other frame: read it on through `parser.next` and `handle`.
+    /// `scratch` (when messages are lent): where a compressed one is inflated, instead of an array
+    /// of its own.
     mutating func wholeMessageInPlace(_ parser: inout FrameParser, _ buffer: inout ByteQueue, deflate: DeflateContext?,
-                                      _ deliver: (ReceivedMessage) -> Void) throws(WebSocketError) -> Bool {
+                                      scratch: inout InflateScratch?, _ deliver: (ReceivedMessage) -> Void) throws(WebSocketError) -> Bool {
         guard let header = frame, header.fin, header.opcode == .text || header.opcode == .binary else { return false }
         let compressed = messageCompressed
         guard !compressed || deflate != nil else { return false }   // `append` reports RSV1 without deflate
@@ -92,6 +94,7 @@ public struct MessageAssembler {
         var failure: WebSocketError?
         let read: Void? = parser.wholePayloadInPlace(&buffer) { payload, allASCII in
             if compressed {
+                if scratch != nil { messageBytes = scratch!.take() }   // empty, with the room it kept
                 failure = inflateWhole(payload, deflate!, isText: opcode == .text)
             } else if opcode == .text && allASCII != true && !UTF8Validator.isValid(payload) {
                 failure = .invalidUTF8
@@ -102,10 +105,16 @@ public struct MessageAssembler {
         guard read != nil else { return false }
         frame = nil
         messageOpcode = nil
-        let inflated = messageBytes
+        guard compressed else {
+            if let failure { throw failure }
+            return true
+        }
+        var inflated = messageBytes
         messageBytes = []
+        // Inflated into the scratch when there is one: given back once the message has been lent.
+        defer { if scratch != nil { scratch!.giveBack(&inflated) } }
         if let failure { throw failure }
-        if compressed { deliver(.assembled(opcode, inflated)) }   // handed over, not copied
+        deliver(.assembled(opcode, inflated))   // handed over, not copied
         return true
     }
 

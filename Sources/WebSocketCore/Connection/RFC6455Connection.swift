@@ -35,15 +35,21 @@ public struct RFC6455Connection: WebSocketConnection {
     // MARK: Receiving
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput {
-        read(bytes) { message, output in output.events.append(.message(message.message)) }
+        var noScratch: InflateScratch?
+        return read(bytes, scratch: &noScratch) { message, output in output.events.append(.message(message.message)) }
     }
 
-    public mutating func receive(_ bytes: UnsafeRawBufferPointer, deliver: (MessageView) -> Void) -> ConnectionOutput {
-        read(bytes) { message, _ in message.withView(deliver) }
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
+                                 deliver: (MessageView) -> Void) -> ConnectionOutput {
+        // Moved in and back out, not copied: its storage stays unique, so it is reused in place.
+        var lent: InflateScratch? = InflateScratch()
+        swap(&lent!, &scratch)
+        defer { swap(&lent!, &scratch) }
+        return read(bytes, scratch: &lent) { message, _ in message.withView(deliver) }
     }
 
     /// Both `receive`s: each message goes to `deliver` when it completes, in order with the events.
-    private mutating func read(_ bytes: UnsafeRawBufferPointer,
+    private mutating func read(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch?,
                                _ deliver: (ReceivedMessage, inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
         guard state != .closed else { return output }  // §7.1.1: nothing is read after the close
@@ -61,7 +67,7 @@ public struct RFC6455Connection: WebSocketConnection {
                 case nil:
                     // A frame that is a whole message and all in the buffer: read where it lies.
                     if case .header = event {
-                        _ = try assembler.wholeMessageInPlace(&parser, &buffer, deflate: deflate) { deliver($0, &output) }
+                        _ = try assembler.wholeMessageInPlace(&parser, &buffer, deflate: deflate, scratch: &scratch) { deliver($0, &output) }
                     }
                 }
             }

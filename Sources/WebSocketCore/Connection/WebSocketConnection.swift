@@ -15,10 +15,12 @@ public protocol WebSocketConnection {
 
     /// The same, but each message is lent to `deliver` as it completes instead of being copied
     /// into the output's events: a whole frame in the buffer is lent where it lies (unmasked in
-    /// place), so a shell that only forwards it copies and allocates nothing per message. The view
-    /// is valid only during the call; `deliver` must not call into this connection (it is being
-    /// mutated). The output holds every other event.
-    mutating func receive(_ bytes: UnsafeRawBufferPointer, deliver: (MessageView) -> Void) -> ConnectionOutput
+    /// place), a compressed one from `scratch` it was inflated into (one per thread, shared by the
+    /// shell's connections), so a shell that only forwards it copies and allocates nothing per
+    /// message. The view is valid only during the call; `deliver` must not call into this
+    /// connection (it is being mutated). The output holds every other event.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
+                          deliver: (MessageView) -> Void) -> ConnectionOutput
 
     /// The bytes of one message. Throws when the connection is not open or the framing cannot
     /// carry the message (binary over hixie).

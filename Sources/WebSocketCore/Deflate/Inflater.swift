@@ -35,9 +35,10 @@ public final class Inflater {
 
     /// Inflates `input`, appending to `output`; throws once `output` would exceed `limit` bytes.
     ///
-    /// A message's first output goes straight into its array, sized from the input: one
-    /// allocation per message, no zero fill, no copy. Output beyond it goes through a scratch on
-    /// the stack and is appended. No buffer is held per connection while idle.
+    /// A message's first output goes straight into its array, sized from the input: at most one
+    /// allocation per message, no zero fill, no copy — none when `output` is an empty array with
+    /// room enough (the assembler keeps a small message's for the next). Output beyond it goes
+    /// through a scratch on the stack and is appended. The inflater itself holds no output buffer.
     public func inflate(_ input: some Collection<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         if input.isEmpty { return }
         // Arrays and slices (every caller's) are read in place; anything else is copied once.
@@ -72,9 +73,10 @@ public final class Inflater {
         stream.pointee.avail_in = UInt32(input.count)
         defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
         var next = Next.more
-        if output.isEmpty {
-            // Output space is never more than the budget plus one byte: a bomb stops there.
-            let space = min(limit + 1, max(Self.smallestFirstSpace, min(input.count * Self.firstSpacePerInputByte, Self.largestFirstSpace)))
+        // Output space is never more than the budget plus one byte: a bomb stops there.
+        let space = min(limit + 1, max(Self.smallestFirstSpace, min(input.count * Self.firstSpacePerInputByte, Self.largestFirstSpace)))
+        // An empty array with room enough (kept from the last message) is filled through the scratch.
+        if output.isEmpty && output.capacity < space {
             output = [UInt8](unsafeUninitializedCapacity: space) { buffer, count in
                 (count, next) = step(into: buffer)
             }
