@@ -37,7 +37,7 @@ public final class Inflater {
     ///
     /// A message's first output goes straight into its array, sized from the input: at most one
     /// allocation per message, no zero fill, no copy — none when `output` is an empty array with
-    /// room enough (the assembler keeps a small message's for the next). Output beyond it goes
+    /// room enough (a thread's `InflateScratch`, where lent messages are inflated). Output beyond it goes
     /// through a scratch on the stack and is appended. The inflater itself holds no output buffer.
     public func inflate(_ input: some Collection<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         if input.isEmpty { return }
@@ -61,7 +61,7 @@ public final class Inflater {
     private static let largestFirstSpace = 256 * 1024
     /// …and at least this: a chat message of a few KB fits in one allocation however well it
     /// compressed (2 KB of the bench's JSON is 17× its compressed size and took a second one).
-    /// The space is the message's own, freed with it: nothing is kept per connection.
+    /// The space is the message's own (or the thread's scratch): nothing is kept per connection.
     private static let smallestFirstSpace = 4096
     /// The standard library keeps a temporary allocation on the stack only up to 1 KiB without
     /// asking how much stack is left; the 16 KiB scratch this replaced was a heap allocation per call.
@@ -75,7 +75,7 @@ public final class Inflater {
         var next = Next.more
         // Output space is never more than the budget plus one byte: a bomb stops there.
         let space = min(limit + 1, max(Self.smallestFirstSpace, min(input.count * Self.firstSpacePerInputByte, Self.largestFirstSpace)))
-        // An empty array with room enough (kept from the last message) is filled through the scratch.
+        // An empty array with room enough (an `InflateScratch`'s) is filled through the stack scratch.
         if output.isEmpty && output.capacity < space {
             output = [UInt8](unsafeUninitializedCapacity: space) { buffer, count in
                 (count, next) = step(into: buffer)
