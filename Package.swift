@@ -111,6 +111,10 @@ let package = Package(
             dependencies: ["Conformance", "Gateway", "WebSocketCore"]
         ),
         .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "RoomTests",
             dependencies: ["Room", "WebSocketCore"]
         ),

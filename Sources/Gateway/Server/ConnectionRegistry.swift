@@ -8,8 +8,9 @@ final class ConnectionRegistry: Sendable {
         let eventLoop: EventLoop
         /// The peer's IP address (no port), for the per-address limit; nil when unknown.
         var address: String? = nil
-        /// Starts this connection's closing handshake (called on its event loop).
-        let close: @Sendable (CloseCode, String) -> Void
+        /// The connection's handler, to start its closing handshake on its event loop. A link rather
+        /// than a closure: a closure's context was one more allocation per connection, held while idle.
+        let link: HandlerLink
     }
 
     enum Admission: Equatable { case admitted, serverFull, addressFull }
@@ -69,7 +70,7 @@ final class ConnectionRegistry: Sendable {
     /// Asks every connection to close (each on its own event loop).
     func closeAll(code: CloseCode, reason: String) {
         for entry in state.withLock({ Array($0.entries.values) }) {
-            entry.eventLoop.execute { entry.close(code, reason) }
+            entry.eventLoop.execute { entry.link.handler?.closeSession(code: code, reason: reason) }
         }
     }
 }

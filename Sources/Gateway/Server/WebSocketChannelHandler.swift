@@ -30,18 +30,17 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var wroteSinceTick = false
     private var releasedWhileQuiet = false
     /// Bytes handed to the channel that its socket had not taken when last asked (after each
-    /// flush, and on writability changes): counted against the limits with `outboxBytes`.
+    /// flush, and on writability changes): counted against the limits with the outbox's bytes.
     private var channelBytes = 0
     /// The channel is gone: nothing more is counted in the server-wide budget.
     private var transportClosed = false
     private var flushScheduled = false
     /// Frames written in this pass of the event loop, not yet handed to the channel.
-    private var outbox: [ByteBuffer] = []
-    private var outboxBytes = 0
+    private var outbox = FrameOutbox()
     /// The buffer of the last echo or coalesced pass, reused by the next one.
     private var spareSendBuffer = SpareSendBuffer()
     /// What this member holds that its peer has not taken: this pass's frames and the channel's.
-    private var queuedBytes: Int { outboxBytes + channelBytes }
+    private var queuedBytes: Int { outbox.bytes + channelBytes }
     private var joinedRoom = false
     private var finished = false
     private var recorder: ConnectionRecorder?
@@ -50,7 +49,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// messages may be sent, and the encoding this connection shares (fixed at the handshake).
     private var sendsMessages = false
     private var sharedEncoding: SharedEncoding?
-    private var allocator = ByteBufferAllocator()
+    /// The channel's allocator is NIO's default (the server never sets another): one for all
+    /// handlers rather than four function pointers stored in each.
+    private static let allocator = ByteBufferAllocator()
+    private var allocator: ByteBufferAllocator { Self.allocator }
+    /// The peer's address, described only when logged or reported: the description stored at
+    /// once was one more string (64 B) per connection, held while idle.
+    private var peerAddress: SocketAddress?
+    private var peer: String { peerAddress?.description ?? "?" }
     private lazy var link = HandlerLink(self)
 
     private var configuration: GatewayConfiguration { services.configuration }
@@ -67,7 +73,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        allocator = context.channel.allocator
     }
 
     /// The context holds this handler, and this handler its context: break the cycle when the
@@ -79,16 +84,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        statistics.peer = context.remoteAddress?.description ?? "?"
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: context.remoteAddress?.ipAddress) { code, reason in
-            handler.value.closeSession(code: code, reason: reason)
-        })
+        peerAddress = context.channel.remoteAddress   // the channel's cached one: context.remoteAddress asks the socket and makes another
+        let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: peerAddress?.ipAddress, link: link))
         guard admission == .admitted else {
             let refusal: WebSocketError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
                                                                    : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
             statistics.failure = refusal
-            logger.warning("connection refused", metadata: ["peer": "\(statistics.peer)", "reason": "\(refusal.reason)"])
+            logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
             writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n"))
             return
         }
@@ -176,7 +178,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             writeAndClose(StaticPages.response(for: request, routes: configuration.routes, metrics: services.metricsExposition))
         case .rejected(let error, let response):
             statistics.failure = error
-            logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
+            logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
             writeAndClose(response)
         case .accepted(let accepted):
             statistics.path = accepted.request.path
@@ -187,7 +189,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             if endpoint == .room, let cluster = services.room.cluster, !cluster.isAvailable {
                 let refusal = WebSocketError.roomUnavailable
                 statistics.failure = refusal
-                logger.warning("connection refused", metadata: ["peer": "\(statistics.peer)", "reason": "\(refusal.reason)"])
+                logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
                 writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")],
                                                           body: refusal.reason + "\n"))
                 return
@@ -202,7 +204,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             sendsMessages = connection.state == .open
             sharedEncoding = connection.sharedEncoding
             logger.info("connection opened", metadata: [
-                "id": "\(id)", "peer": "\(statistics.peer)", "path": "\(statistics.path)", "version": "\(accepted.version.rawValue)",
+                "id": "\(id)", "peer": "\(peer)", "path": "\(statistics.path)", "version": "\(accepted.version.rawValue)",
                 "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(accepted.subprotocol ?? "-")",
             ])
             write(accepted.response)
@@ -215,7 +217,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private func handshakeTimedOut() {
         guard case .handshaking(let handshake) = state else { return }
         statistics.failure = .handshakeTimeout
-        logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "awaitingKey3": "\(handshake.isAwaitingKey3)"])
+        logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(peer)", "awaitingKey3": "\(handshake.isAwaitingKey3)"])
         writeAndClose(HTTPResponseWriter.rejection(.handshakeTimeout, supportedVersions: configuration.handshake.supportedVersionList))
     }
 
@@ -337,7 +339,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     private func slowConsumer(limit: Int) {
-        logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(statistics.peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
+        logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
         statistics.failure = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
         statistics.closeCode = .policyViolation
         guard case .open(var connection) = state else { return }
@@ -392,21 +394,27 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// after `idleTimeoutSeconds`; hixie members cannot answer pings and have their own timeout.
     private func startKeepalive(version: ProtocolVersion) {
         guard let context else { return }
-        let isHixie = version.framing == .hixie
-        let idle = isHixie ? configuration.hixieIdleTimeoutSeconds : configuration.idleTimeoutSeconds
-        let ping = isHixie ? 0 : configuration.pingIntervalSeconds
+        let (ping, idle) = keepaliveDelays(version: version)
         let period = [ping, idle].filter { $0 > 0 }.min()
         guard let period else { return }
+        // The action captures the link alone, which serves as its context: capturing the delays
+        // too allocated a context per connection, held for its whole life.
         let link = self.link
         LoopTimers.current(on: context.eventLoop).every(.seconds(period / 2)) {
             guard let handler = link.handler, !handler.finished else { return .stop }
-            handler.keepaliveTick(ping: ping, idle: idle)
+            handler.keepaliveTick()
             return .again
         }
     }
 
-    private func keepaliveTick(ping: Double, idle: Double) {
+    private func keepaliveDelays(version: ProtocolVersion) -> (ping: Double, idle: Double) {
+        version.framing == .hixie ? (0, configuration.hixieIdleTimeoutSeconds)
+                                  : (configuration.pingIntervalSeconds, configuration.idleTimeoutSeconds)
+    }
+
+    private func keepaliveTick() {
         guard case .open(var connection) = state, connection.state == .open else { return }
+        let (ping, idle) = keepaliveDelays(version: connection.version)
         let silent = Double((NIODeadline.now() - lastActivity).nanoseconds) / 1e9
         // Quiet: nothing read for a second and nothing written since the last tick (a member that
         // only listens to a busy room is not quiet: it reuses its send buffer for every pass).
@@ -414,6 +422,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             // Hold no send buffer, no emptied read buffer, no zlib stream that would be reset
             // before its next message anyway.
             spareSendBuffer.release()
+            outbox.releaseStorage()
             state = .closed
             let freedStreams = connection.releaseIdleMemory()
             state = .open(connection)
@@ -452,7 +461,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         statistics.bytesOut += count
         if let recorder { recorder.record(.s2c, Array(buffer.readableBytesView)) }
         outbox.append(buffer)
-        outboxBytes += count
         scheduleFlush()
     }
 
@@ -475,15 +483,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// (closing only) is fulfilled once the last frame is written.
     private func flushOutbox(completion: EventLoopPromise<Void>? = nil) {
         guard let context, !transportClosed else { dropOutbox(); completion?.succeed(); return }
+        guard !outbox.isEmpty else { completion?.succeed(); return }
         if outbox.count > 1 { coalesceOutbox() }
-        guard let last = outbox.popLast() else { completion?.succeed(); return }
-        for buffer in outbox { context.write(wrapOutboundOut(buffer), promise: nil) }
-        context.write(wrapOutboundOut(last), promise: completion)
-        outbox.removeAll(keepingCapacity: true)
+        let bytes = outbox.bytes
+        outbox.drain { frame, isLast in context.write(wrapOutboundOut(frame), promise: isLast ? completion : nil) }
         // The server-wide budget is shared by every loop: touched once per pass, not per frame.
-        services.budget.add(outboxBytes)
-        channelBytes += outboxBytes
-        outboxBytes = 0
+        services.budget.add(bytes)
+        channelBytes += bytes
         context.flush()
         refreshChannelBytes()
     }
@@ -496,35 +502,19 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         channelBytes = buffered
     }
 
-    /// Copies runs of small frames into one buffer: each write costs a trip down the pipeline and
-    /// an entry in NIO's pending writes — more than copying a chat line (a member of a busy room
-    /// gets dozens per pass; the 100-member, all-talking room spent 21 % of its CPU in `write`).
-    /// Large frames are handed over as they are, in order.
+    /// Copies runs of small frames into one buffer (a member of a busy room gets dozens per pass;
+    /// the 100-member, all-talking room spent 21 % of its CPU in `write` before), the last run
+    /// into the spare send buffer, kept for the next pass.
     private func coalesceOutbox() {
-        let small = 2048
-        var merged: [ByteBuffer] = []
-        merged.reserveCapacity(4)
-        var run: ByteBuffer?
-        for buffer in outbox {
-            if buffer.readableBytes <= small {
-                if run == nil { run = spareSendBuffer.empty(capacity: min(outboxBytes, 64 * 1024), allocator: allocator) }
-                run!.writeImmutableBuffer(buffer)
-            } else {
-                if let pending = run { merged.append(pending); run = nil }
-                merged.append(buffer)
-            }
+        let capacity = min(outbox.bytes, 64 * 1024)
+        if let lastRun = outbox.mergeSmallFrames(upTo: 2048, emptyRun: { spareSendBuffer.empty(capacity: capacity, allocator: allocator) }) {
+            spareSendBuffer.keep(lastRun)
         }
-        if let pending = run {
-            merged.append(pending)
-            spareSendBuffer.keep(pending)
-        }
-        outbox = merged
     }
 
     /// Frames that will never be written (the member is gone or stuck): release their accounting.
     private func dropOutbox() {
         outbox.removeAll()   // not yet in the server-wide budget (added when handed over)
-        outboxBytes = 0
     }
 
     private func writeAndClose(_ bytes: [UInt8]) {
@@ -557,13 +547,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         recorder = nil
         if joinedRoom { services.room.leave(id) }
         logger.info("connection closed", metadata: [
-            "id": "\(id)", "peer": "\(statistics.peer)", "path": "\(statistics.path)",
+            "id": "\(id)", "peer": "\(peer)", "path": "\(statistics.path)",
             "version": "\(statistics.version?.rawValue ?? "-")", "extensions": "\(statistics.extensions ?? "-")",
             "subprotocol": "\(statistics.subprotocol ?? "-")",
             "close": "\(statistics.closeCode.map { String($0.rawValue) } ?? "-")",
             "failure": "\(statistics.failure?.identifier ?? "-")",
             "in": "\(statistics.messagesIn) msgs/\(statistics.bytesIn) B", "out": "\(statistics.messagesOut) msgs/\(statistics.bytesOut) B",
         ])
+        statistics.peer = peer
         services.observer?(statistics)
     }
 }

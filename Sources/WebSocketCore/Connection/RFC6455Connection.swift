@@ -10,7 +10,7 @@ public struct RFC6455Connection: WebSocketConnection {
     private var buffer = ByteQueue()
     private var parser = FrameParser()
     private var deflate: DeflateContext?
-    private var random: any RandomNumberGenerator
+    private var maskingKeys: MaskingKeySource
 
     private var assembler: MessageAssembler
     private var closeSent = false
@@ -25,7 +25,7 @@ public struct RFC6455Connection: WebSocketConnection {
         self.version = version
         self.deflate = deflate
         self.limits = limits
-        self.random = random
+        self.maskingKeys = MaskingKeySource(random)
         self.rules = FrameRules(receiver: role, deflateNegotiated: deflate != nil, maxFrameSize: limits.maxFrameSize)
         self.assembler = MessageAssembler(limits: limits)
     }
@@ -210,6 +210,6 @@ public struct RFC6455Connection: WebSocketConnection {
 
     /// §5.3: a client masks every frame with a fresh, unpredictable key; a server never masks.
     private mutating func nextMaskingKey() -> UInt32? {
-        role == .client ? UInt32(truncatingIfNeeded: random.next()) : nil
+        role == .client ? maskingKeys.next() : nil
     }
 }
