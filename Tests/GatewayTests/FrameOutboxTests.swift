@@ -11,9 +11,12 @@ import Testing
         allocator.buffer(bytes: [UInt8](repeating: byte, count: count))
     }
 
+    /// Each frame's bytes, and whether it is the last, as the handler hands them to the channel.
     static func drained(_ outbox: inout FrameOutbox) -> [(bytes: [UInt8], isLast: Bool)] {
-        var frames: [(bytes: [UInt8], isLast: Bool)] = []
-        outbox.drain { frame, isLast in frames.append((Array(frame.readableBytesView), isLast)) }
+        guard let (first, more) = outbox.takeFrames() else { return [] }
+        let frames = [(Array(first.readableBytesView), more.isEmpty)]
+            + more.enumerated().map { (Array($1.readableBytesView), $0 == more.count - 1) }
+        outbox.reuseStorage(of: more)
         return frames
     }
 
@@ -64,6 +67,20 @@ import Testing
         let lastRun = outbox.mergeSmallFrames(upTo: 10) { Issue.record("no run for large frames"); return Self.allocator.buffer(capacity: 0) }
         #expect(lastRun == nil)
         #expect(Self.drained(&outbox).map(\.bytes.count) == [20, 30])
+    }
+
+    @Test func framesWrittenWhileHandingOverAreKeptForTheNextPass() {
+        var outbox = FrameOutbox()
+        outbox.append(Self.frame(1, count: 1))
+        outbox.append(Self.frame(2, count: 1))
+        let (first, more) = outbox.takeFrames()!
+        #expect(outbox.isEmpty && outbox.bytes == 0)
+        // A write re-entering the handler while the frames are handed over:
+        outbox.append(Self.frame(3, count: 1))
+        outbox.append(Self.frame(4, count: 1))
+        outbox.reuseStorage(of: more)
+        #expect(Array(first.readableBytesView) == [1])
+        #expect(Self.drained(&outbox).map(\.bytes) == [[3], [4]])
     }
 
     @Test func removeAllForgetsFramesAndBytes() {

@@ -18,14 +18,25 @@ struct FrameOutbox {
         bytes += frame.readableBytes
     }
 
-    /// Hands each frame over in order — `isLast` for the last one — and empties the outbox.
-    mutating func drain(_ body: (_ frame: ByteBuffer, _ isLast: Bool) -> Void) {
-        guard let head = first else { return }
+    /// Takes every frame out, in order, and leaves the outbox empty. The caller hands them to the
+    /// channel with no access to the outbox in progress — a write that re-enters the handler may
+    /// touch it — then gives the array back (`reuseStorage`), so a busy member's next pass
+    /// allocates nothing.
+    mutating func takeFrames() -> (first: ByteBuffer, more: [ByteBuffer])? {
+        guard let head = first else { return nil }
+        let frames = (first: head, more: more)
         first = nil
+        more = []
         bytes = 0
-        body(head, more.isEmpty)
-        for index in more.indices { body(more[index], index == more.count - 1) }
-        more.removeAll(keepingCapacity: true)
+        return frames
+    }
+
+    /// Keeps the storage of `frames` (the array `takeFrames` gave out), emptied, for the further
+    /// frames of the next pass — unless frames arrived meanwhile and have an array already.
+    mutating func reuseStorage(of frames: consuming [ByteBuffer]) {
+        guard more.isEmpty, frames.capacity > 0 else { return }
+        frames.removeAll(keepingCapacity: true)
+        more = frames
     }
 
     /// Copies each run of frames of at most `small` bytes into one buffer from `emptyRun`: each

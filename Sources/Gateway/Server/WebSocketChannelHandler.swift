@@ -483,10 +483,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// (closing only) is fulfilled once the last frame is written.
     private func flushOutbox(completion: EventLoopPromise<Void>? = nil) {
         guard let context, !transportClosed else { dropOutbox(); completion?.succeed(); return }
-        guard !outbox.isEmpty else { completion?.succeed(); return }
         if outbox.count > 1 { coalesceOutbox() }
         let bytes = outbox.bytes
-        outbox.drain { frame, isLast in context.write(wrapOutboundOut(frame), promise: isLast ? completion : nil) }
+        guard let (first, more) = outbox.takeFrames() else { completion?.succeed(); return }
+        context.write(wrapOutboundOut(first), promise: more.isEmpty ? completion : nil)
+        for (index, frame) in more.enumerated() {
+            context.write(wrapOutboundOut(frame), promise: index == more.count - 1 ? completion : nil)
+        }
+        outbox.reuseStorage(of: consume more)
         // The server-wide budget is shared by every loop: touched once per pass, not per frame.
         services.budget.add(bytes)
         channelBytes += bytes
