@@ -13,6 +13,7 @@ import WebSocketCore
                 "\(result)")
         let stats = try #require(gateway.closedConnections(atLeast: 1).first)
         #expect(stats.version == .hixie76)
+        #expect(stats.peer.contains("127.0.0.1:"), "the report names the peer (described when it ends): \(stats.peer)")
         #expect(stats.messagesIn == messages.count && stats.messagesOut == messages.count)
         #expect(stats.failure == nil)
     }
@@ -40,6 +41,7 @@ import WebSocketCore
         let stats = try #require(gateway.closedConnections(atLeast: 1).first)
         #expect(stats.extensions == nil)
         #expect(stats.version == .rfc6455)
+        #expect(stats.peer.contains("127.0.0.1:"), "\(stats.peer)")
     }
 
     /// Window bits 9–15 both ways, with and without context takeover: Python compresses and the
