@@ -10,7 +10,6 @@ struct FrameOutbox {
     private var more: [ByteBuffer] = []
     private(set) var bytes = 0
 
-    var isEmpty: Bool { first == nil }
     var count: Int { first == nil ? 0 : 1 + more.count }
 
     mutating func append(_ frame: ByteBuffer) {
