@@ -79,7 +79,7 @@ json.dump(summary, open(sys.argv[2], "w"), indent=2)
 
 # SVG: one group of bars per scenario, one bar per target. Each group has its own scale (a broadcast
 # delivers 10x more than an echo answers), so bars compare servers within a scenario; figures are printed.
-colors = {"passerelle": "#2f7d4f", "passerelle-context-takeover": "#8fbf9f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227"}
+colors = {"passerelle": "#2f7d4f", "passerelle-context-takeover": "#8fbf9f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227", "nio-websocket": "#d9822b", "hummingbird": "#8e5bb5"}
 scenarios = list(order)
 width, bar, gap, left, top = 1000, 22, 18, 290, 56
 height = top + len(scenarios) * (len(targets) * bar + gap) + 40

@@ -3,22 +3,42 @@ import NIOCore
 import NIOPosix
 import WebSocketCore
 
-/// Idle memory: opens `connections` WebSocket connections of mixed versions (RFC 6455, RFC 6455 +
-/// permessage-deflate, hixie-76 in turn), holds them, then has each send one message and read
-/// its echo. The caller samples the server's memory between the phases.
+/// Which kinds of connection an idle load opens, in turn.
+public enum IdleMix: String, CaseIterable, Sendable {
+    /// RFC 6455, RFC 6455 + permessage-deflate, hixie-76: what a gateway for old and new devices holds.
+    case mixed
+    /// RFC 6455 + permessage-deflate, hixie-76: half the connections keep deflate state.
+    case halfDeflate = "half-deflate"
+    /// RFC 6455 only, no extension: what any WebSocket server can be held to (the side-by-side peers).
+    case rfc6455
+    /// RFC 6455 + permessage-deflate only.
+    case deflate
+
+    var kinds: [(version: ProtocolVersion, deflate: Bool)] {
+        switch self {
+        case .mixed: [(.rfc6455, false), (.rfc6455, true), (.hixie76, false)]
+        case .halfDeflate: [(.rfc6455, true), (.hixie76, false)]
+        case .rfc6455: [(.rfc6455, false)]
+        case .deflate: [(.rfc6455, true)]
+        }
+    }
+}
+
+/// Idle memory: opens `connections` WebSocket connections of the kinds `mix` names, in turn, holds
+/// them, then has each send one message and read its echo. The caller samples the server's memory
+/// between the phases.
 public final class IdleLoad: @unchecked Sendable {
     public let host: String
     public let port: Int
     public let path: String
     public let connections: Int
-    public let deflateEvery: Bool
+    public let mix: IdleMix
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private var channels: [Channel] = []
     let state = IdleState()
 
-    /// `deflateEvery`: every RFC 6455 connection offers permessage-deflate (else one in two).
-    public init(host: String, port: Int, path: String, connections: Int, deflateEvery: Bool = false) {
-        self.host = host; self.port = port; self.path = path; self.connections = connections; self.deflateEvery = deflateEvery
+    public init(host: String, port: Int, path: String, connections: Int, mix: IdleMix = .mixed) {
+        self.host = host; self.port = port; self.path = path; self.connections = connections; self.mix = mix
     }
 
     deinit { try? group.syncShutdownGracefully() }
@@ -32,7 +52,7 @@ public final class IdleLoad: @unchecked Sendable {
 
     /// Opens every connection and waits (up to `timeout`) until each is open or refused.
     public func openAll(timeout: Double = 60) {
-        let kinds: [(ProtocolVersion, Bool)] = deflateEvery ? [(.rfc6455, true), (.hixie76, false)] : [(.rfc6455, false), (.rfc6455, true), (.hixie76, false)]
+        let kinds = mix.kinds
         for i in 0..<connections {
             let (version, deflate) = kinds[i % kinds.count]
             let bootstrap = ClientBootstrap(group: group).channelInitializer { channel in

@@ -215,15 +215,18 @@ struct BenchCommand: ParsableCommand {
 
     struct Idle: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Idle memory: open N connections of mixed versions, then one message each; the server's RSS per connection.")
+            abstract: "Idle memory: open N connections, hold them, then one message each; the server's RSS per connection.")
 
         @Argument(help: "An echo endpoint, ws://HOST:PORT/PATH.")
         var url: String
 
-        @Option(help: "Connections (RFC 6455, RFC 6455 + deflate, hixie-76 in turn).")
+        @Option(help: "Connections, of the kinds --mix names in turn.")
         var connections: Int = 10_000
 
-        @Flag(help: "Every RFC 6455 connection offers permessage-deflate (half of all connections).")
+        @Option(help: "Kinds of connection: mixed (RFC 6455, RFC 6455 + deflate, hixie-76), half-deflate (RFC 6455 + deflate, hixie-76), rfc6455 (any WebSocket server), deflate.")
+        var mix: IdleMix = .mixed
+
+        @Flag(help: "Same as --mix half-deflate.")
         var deflateEvery = false
 
         @Option(help: "The server's pid (required: its memory is the figure).")
@@ -232,12 +235,17 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "After the message, stay quiet this many seconds and measure again: what the server gives back once its members have gone quiet (0 = skip).")
         var quietSeconds: Double = 0
 
+        @Flag(help: "Print the figures as JSON (one line).")
+        var json = false
+
         func run() throws {
             guard quietSeconds >= 0 else { throw ValidationError("--quiet-seconds must be 0 or more") }
+            guard !deflateEvery || mix == .mixed || mix == .halfDeflate else { throw ValidationError("--deflate-every means --mix half-deflate") }
             let endpoint: CaseRunner.Target
             do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             guard let base = ProcessSample.of(serverPid) else { throw ValidationError("no process \(serverPid)") }
-            let load = IdleLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections, deflateEvery: deflateEvery)
+            let load = IdleLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections,
+                                mix: deflateEvery ? .halfDeflate : mix)
             load.openAll()
             Thread.sleep(forTimeInterval: 1)
             let opened = load.counts
@@ -254,13 +262,25 @@ struct BenchCommand: ParsableCommand {
             load.closeAll()
             let closed = ProcessSample.settledResidentBytes(serverPid)
             let per = { (bytes: Int) in opened.open > 0 ? Double(bytes - base.residentBytes) / Double(opened.open) : 0 }
-            print(String(format: "idle: %d open, %d refused (HTTP), %d failed; server RSS %d KiB before, %d KiB idle (%.0f B per connection), "
-                         + "%d KiB after one message each (%d echoed; %.0f B per connection), ",
-                         opened.open, opened.refused, opened.failed, base.residentBytes >> 10, idle >> 10, per(idle),
-                         used >> 10, after.echoed, per(used))
-                  + (quiet.map { String(format: "%d KiB after %.0f s quiet (%.0f B per connection), ", $0 >> 10, quietSeconds, per($0)) } ?? "")
-                  + "\(closed >> 10) KiB after all closed")
+            if json {
+                var figures: [String: Any] = [
+                    "mix": load.mix.rawValue, "open": opened.open, "refused": opened.refused, "failed": opened.failed, "echoed": after.echoed,
+                    "baseResidentBytes": base.residentBytes, "idleResidentBytes": idle, "afterOneMessageResidentBytes": used,
+                    "closedResidentBytes": closed, "idleBytesPerConnection": per(idle), "afterOneMessageBytesPerConnection": per(used),
+                ]
+                if let quiet { figures["quietSeconds"] = quietSeconds; figures["quietBytesPerConnection"] = per(quiet) }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                print(String(format: "idle: %d open, %d refused (HTTP), %d failed; server RSS %d KiB before, %d KiB idle (%.0f B per connection), "
+                             + "%d KiB after one message each (%d echoed; %.0f B per connection), ",
+                             opened.open, opened.refused, opened.failed, base.residentBytes >> 10, idle >> 10, per(idle),
+                             used >> 10, after.echoed, per(used))
+                      + (quiet.map { String(format: "%d KiB after %.0f s quiet (%.0f B per connection), ", $0 >> 10, quietSeconds, per($0)) } ?? "")
+                      + "\(closed >> 10) KiB after all closed")
+            }
             if opened.open == 0 { throw ExitCode(1) }
         }
     }
 }
+
+extension IdleMix: ExpressibleByArgument {}
