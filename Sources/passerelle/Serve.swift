@@ -230,7 +230,8 @@ struct Serve: ParsableCommand {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                server.shutdownGracefully()
+                // A second signal (SIGINT after SIGTERM, or SIGTERM twice) finds the first shutdown under way.
+                guard server.shutdownGracefully() else { logger.notice("already shutting down"); return }
                 logger.notice("stopped")
                 stopped.signal()
             }

@@ -72,6 +72,29 @@ import WebSocketCore
         #expect(result.stderr.contains("swordfish") == logPayloads, "\(result)")
     }
 
+    /// A shutdown that outlasts its grace period — one member never answers its close — and a second
+    /// SIGTERM meanwhile. The member left is dropped while every event loop still runs (its leaving
+    /// the room on another loop, left to the loops' own shutdown, was a task scheduled on a dead
+    /// loop), and the second signal is not a second shutdown (that one cancelled tasks and closed the
+    /// listener on loops already stopped). SWIFTNIO_STRICT turns either into a crash.
+    @Test func shutdownPastItsGraceAndASecondSigtermStayClean() throws {
+        let port = try PeerProcess.freePort()
+        let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"],
+                                           environment: ["SWIFTNIO_STRICT": "1"])
+        let (silent, _, _) = try Self.member(port: port)
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(server.process.processIdentifier, SIGTERM)
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(server.process.processIdentifier, SIGTERM)
+        let result = server.finish(timeout: 15)
+        withExtendedLifetime(silent) {}
+        #expect(result.status == 0 && !result.timedOut, "\(result)")
+        #expect(!result.stderr.contains("Cannot schedule tasks"), "\(result)")
+        #expect(result.stderr.contains("grace period over") && result.stderr.contains("connections=1"), "\(result)")
+        let shutdowns = result.stderr.split(separator: "\n").filter { $0.contains("shutting down") && !$0.contains("already shutting down") }
+        #expect(shutdowns.count == 1, "one shutdown, not two: \(result)")
+    }
+
     /// SIGTERM under load: 20 Python members (half with deflate; 4 sending 100 numbered lines/s each)
     /// and a hixie-76 TV are in the room when the gateway is told to stop. Each member gets every
     /// line queued for it and then its closing handshake (1001 "server shutting down", 0xFF 0x00

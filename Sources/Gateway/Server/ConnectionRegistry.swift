@@ -73,4 +73,14 @@ final class ConnectionRegistry: Sendable {
             entry.eventLoop.execute { entry.link.handler?.closeSession(code: code, reason: reason) }
         }
     }
+
+    /// Closes every connection's socket at once, without a closing handshake (each on its own event
+    /// loop): what the grace period of a shutdown leaves. Their departures reach the room while every
+    /// event loop still runs — left to the event loops' own shutdown, a member of one loop leaving
+    /// the room on another loop, already stopped, was a task scheduled on a dead loop.
+    func dropAll() {
+        for entry in state.withLock({ Array($0.entries.values) }) {
+            entry.eventLoop.execute { entry.link.handler?.closeTransport() }
+        }
+    }
 }

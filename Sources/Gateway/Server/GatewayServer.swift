@@ -15,6 +15,10 @@ public final class GatewayServer: Sendable {
     private let services: GatewayServices
     private let logger: Logger
     private let heapTrimming: RepeatedTask?
+    /// Set by the first shutdown: a second one (a second SIGTERM, SIGINT after SIGTERM) would cancel
+    /// tasks and close the listener on event loops already shut down — which SwiftNIO reports, and
+    /// will one day trap on.
+    private let stopping = Atomic<Bool>(false)
 
     /// The port actually bound (useful with port 0).
     public var port: Int { channel.localAddress?.port ?? configuration.port }
@@ -110,21 +114,40 @@ public final class GatewayServer: Sendable {
 
     /// Stops accepting, closes every connection with its closing handshake (1001 for RFC 6455,
     /// 0xFF 0x00 for hixie-76, TCP close for hixie-75), waits up to the grace period, then stops.
-    public func shutdownGracefully() {
+    /// Answers false, doing nothing, when a shutdown was already started.
+    @discardableResult
+    public func shutdownGracefully() -> Bool {
+        guard beginStopping() else { return false }
         logger.notice("shutting down", metadata: ["connections": "\(services.registry.count)"])
         heapTrimming?.cancel()
         try? channel.close().wait()
         services.registry.closeAll(code: .goingAway, reason: "server shutting down")
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
         while services.registry.count > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if case let left = services.registry.count, left > 0 {
+            logger.notice("grace period over: closing the connections left without their closing handshake",
+                          metadata: ["connections": "\(left)", "grace": "\(configuration.shutdownGraceSeconds) s"])
+            services.registry.dropAll()
+            let dropped = Date().addingTimeInterval(1)
+            while services.registry.count > 0 && Date() < dropped { Thread.sleep(forTimeInterval: 0.01) }
+        }
         services.room.cluster?.stop()
         try? group.syncShutdownGracefully()
+        return true
     }
 
+    /// Stops at once: connections are dropped without a closing handshake. Does nothing when a
+    /// shutdown was already started.
     public func shutdown() throws {
+        guard beginStopping() else { return }
         heapTrimming?.cancel()
         services.room.cluster?.stop()
         try? channel.close().wait()
         try group.syncShutdownGracefully()
+    }
+
+    /// True for the first caller only.
+    private func beginStopping() -> Bool {
+        stopping.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
     }
 }

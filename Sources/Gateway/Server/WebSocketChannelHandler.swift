@@ -363,6 +363,11 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
     /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
+    /// Closes the socket now, whatever the connection's state (the end of a shutdown's grace period).
+    func closeTransport() {
+        context?.close(promise: nil)
+    }
+
     func closeSession(code: CloseCode, reason: String) {
         logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.rawValue)", "reason": "\(reason)"])
         switch state {
