@@ -226,9 +226,6 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Kinds of connection: mixed (RFC 6455, RFC 6455 + deflate, hixie-76), half-deflate (RFC 6455 + deflate, hixie-76), rfc6455 (any WebSocket server), deflate.")
         var mix: IdleMix = .mixed
 
-        @Flag(help: "Same as --mix half-deflate.")
-        var deflateEvery = false
-
         @Option(help: "The server's pid (required: its memory is the figure).")
         var serverPid: Int32
 
@@ -240,12 +237,10 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             guard quietSeconds >= 0 else { throw ValidationError("--quiet-seconds must be 0 or more") }
-            guard !deflateEvery || mix == .mixed || mix == .halfDeflate else { throw ValidationError("--deflate-every means --mix half-deflate") }
             let endpoint: CaseRunner.Target
             do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             guard let base = ProcessSample.of(serverPid) else { throw ValidationError("no process \(serverPid)") }
-            let load = IdleLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections,
-                                mix: deflateEvery ? .halfDeflate : mix)
+            let load = IdleLoad(host: endpoint.host, port: endpoint.port, path: endpoint.path, connections: connections, mix: mix)
             load.openAll()
             Thread.sleep(forTimeInterval: 1)
             let opened = load.counts

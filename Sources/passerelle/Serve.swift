@@ -102,7 +102,10 @@ struct Serve: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Share the room with every instance on this PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require] (env PASSERELLE_CLUSTER). Without it the room lives in this process only.")
-    var cluster: String? = ProcessInfo.processInfo.environment["PASSERELLE_CLUSTER"]
+    var cluster: String?
+
+    /// --cluster, else PASSERELLE_CLUSTER.
+    private var clusterURL: String? { cluster ?? ProcessInfo.processInfo.environment["PASSERELLE_CLUSTER"] }
 
     @Option(help: "This instance's name in the cluster (default: host-pid-random; unique per running process).")
     var clusterInstance: String?
@@ -153,7 +156,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--tls-min-version must be one of \(TLSSettings.Version.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        if let cluster {
+        if let cluster = clusterURL {
             do { _ = try ClusterDatabaseURL(cluster) } catch { throw ValidationError("--cluster: \(error)") }
             guard clusterOutbox > 0, clusterRetentionAge >= 0, clusterRetentionCount >= 0, clusterRetentionInterval > 0, clusterGapGrace >= 0 else {
                 throw ValidationError("--cluster-outbox and --cluster-retention-interval must be positive, the other cluster figures at least 0")
@@ -195,7 +198,7 @@ struct Serve: ParsableCommand {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey,
                                             minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12)
         }
-        if let cluster, let database = try? ClusterDatabaseURL(cluster) {
+        if let cluster = clusterURL, let database = try? ClusterDatabaseURL(cluster) {
             var settings = ClusterSettings(database: database, instance: clusterInstance)
             settings.room = clusterRoom
             settings.outboxLimit = clusterOutbox

@@ -124,7 +124,8 @@ public final class GatewayServer: Sendable {
         services.registry.closeAll(code: .goingAway, reason: "server shutting down")
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
         while services.registry.count > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        if case let left = services.registry.count, left > 0 {
+        let left = services.registry.count
+        if left > 0 {
             logger.notice("grace period over: closing the connections left without their closing handshake",
                           metadata: ["connections": "\(left)", "grace": "\(configuration.shutdownGraceSeconds) s"])
             services.registry.dropAll()
