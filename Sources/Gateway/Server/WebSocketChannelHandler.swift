@@ -361,13 +361,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         closeSession(code: error.closeCode ?? .policyViolation, reason: error.reason)
     }
 
-    /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
-    /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
     /// Closes the socket now, whatever the connection's state (the end of a shutdown's grace period).
     func closeTransport() {
         context?.close(promise: nil)
     }
 
+    /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
+    /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
     func closeSession(code: CloseCode, reason: String) {
         logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.rawValue)", "reason": "\(reason)"])
         switch state {
