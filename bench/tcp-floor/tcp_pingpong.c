@@ -11,10 +11,16 @@
  * frame back (a raw echo server). It does nothing else per message, so with it every WebSocket server
  * is measured where the server, not the client, is the limit.
  *
+ * PAYLOAD 0 is scripts/bench's deflate echo (2 KB of the room's JSON, permessage-deflate offered as
+ * Chromium offers it, compressed at zlib level 1 keeping its context as Chromium does): every reply is
+ * inflated and compared with the message. It costs the client about what the server's side costs, so
+ * a server no faster than ≈ 1.2× the client still is the limit (the client reports its core share).
+ *
  *   tcp_pingpong server                      prints its port, echoes until killed
  *   tcp_pingpong client PORT CONNS PAYLOAD SECONDS WARMUP SERVER_PID [PATH]
  *                                            prints one JSON line: round trips/s and CPU µs per
  *                                            round trip of server and client over the measured window
+ *   (build: cc -O2 tcp_pingpong.c -lz)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,6 +37,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define MAX_EVENTS 256
 
@@ -137,13 +144,15 @@ static int masked_frame(unsigned char *frame, int payload) {
     return 6 + payload;
 }
 
-/* Opens the connection with an RFC 6455 handshake (blocking); the answer must be 101. */
-static void websocket_handshake(int fd, int port, const char *path) {
+/* Opens the connection with an RFC 6455 handshake (blocking); the answer must be 101. With `offer`,
+ * the request carries it as Sec-WebSocket-Extensions and the answer's value of that header is copied
+ * into `agreed` (empty when the server declined). */
+static void websocket_handshake(int fd, int port, const char *path, const char *offer, char *agreed, size_t agreed_size) {
     char request[512];
     int length = snprintf(request, sizeof request,
                           "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                          path, port);
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+                          path, port, offer ? "Sec-WebSocket-Extensions: " : "", offer ? offer : "", offer ? "\r\n" : "");
     if (write(fd, request, (size_t)length) != length) die("write handshake");
     char answer[2048];
     size_t got = 0;
@@ -158,32 +167,191 @@ static void websocket_handshake(int fd, int port, const char *path) {
         fprintf(stderr, "tcp_pingpong: the server did not upgrade: %.60s\n", answer);
         exit(1);
     }
+    if (!agreed) return;
+    agreed[0] = 0;
+    const char *header = strcasestr(answer, "\r\nSec-WebSocket-Extensions:");
+    if (!header) return;
+    header += strlen("\r\nSec-WebSocket-Extensions:");
+    while (*header == ' ') header++;
+    size_t span = strcspn(header, "\r");
+    if (span >= agreed_size) span = agreed_size - 1;
+    memcpy(agreed, header, span);
+    agreed[span] = 0;
 }
 
+/* ---- permessage-deflate (RFC 7692): the 2 KB JSON echo of scripts/bench, with a client as cheap as C ---- */
+
+/* The chat line `passerelle bench echo --json-payload` sends (BenchCommand.chatDocument), byte for byte. */
+static int chat_document(unsigned char *out, int size) {
+    static const char *words[] = { "bonjour", "le", "salon", "passerelle", "tele", "message", "ws", "hixie" };
+    char text[8192];
+    int length = snprintf(text, sizeof text, "%s", "{\"action\":\"ctrl/chat/out\",\"msg\":\"{\\\"from\\\":\\\"bench\\\",\\\"message\\\":\\\"");
+    for (int i = 0; length < size - 5 && length < (int)sizeof text - 64; i++)
+        length += snprintf(text + length, sizeof text - (size_t)length, "%s ", words[i % 8]);
+    length += snprintf(text + length, sizeof text - (size_t)length, "%s", "\\\"}\"}");
+    if (length > size) length = size;
+    memcpy(out, text, (size_t)length);
+    return length;
+}
+
+/* One connection's deflate state: a compressor and an inflater (each keeping its context, as
+ * Chromium's do, unless the server's answer said otherwise), and the bytes of the reply so far. */
+struct deflate_peer {
+    z_stream deflater, inflater;
+    int reset_each_message;   /* the answer holds client_no_context_takeover (RFC 7692 §7.1.1.1) */
+    int have;
+    unsigned char pending[8192];
+};
+
+static void deflate_peer_init(struct deflate_peer *peer, const char *agreed) {
+    if (!strstr(agreed, "permessage-deflate")) {
+        fprintf(stderr, "tcp_pingpong: the server declined permessage-deflate (answer: '%s')\n", agreed);
+        exit(1);
+    }
+    int bits = 15;   /* RFC 7692 §7.1.2.2: the server may ask for a smaller window */
+    const char *limit = strstr(agreed, "client_max_window_bits=");
+    if (limit) bits = atoi(limit + strlen("client_max_window_bits="));
+    if (bits < 9 || bits > 15) { fprintf(stderr, "tcp_pingpong: client_max_window_bits=%d unsupported\n", bits); exit(1); }
+    peer->reset_each_message = strstr(agreed, "client_no_context_takeover") != NULL;
+    peer->have = 0;
+    memset(&peer->deflater, 0, sizeof peer->deflater);
+    memset(&peer->inflater, 0, sizeof peer->inflater);
+    /* Level 1, as `passerelle bench` compresses: every server inflates the same kind of stream. */
+    if (deflateInit2(&peer->deflater, 1, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) die("deflateInit2");
+    if (inflateInit2(&peer->inflater, -15) != Z_OK) die("inflateInit2");
+}
+
+/* A masked, compressed FIN text frame of `message` (RSV1 set, §7.2.1: the trailing 00 00 ff ff of
+ * the sync flush removed); returns where it starts in `frame` and its length in `length`. */
+static unsigned char *deflate_frame(struct deflate_peer *peer, unsigned char *frame, size_t room,
+                                    const unsigned char *message, int size, int *length) {
+    enum { header_room = 8 };   /* 2 + 2 (16-bit length) + 4 (key) */
+    peer->deflater.next_in = (unsigned char *)message;
+    peer->deflater.avail_in = (unsigned)size;
+    peer->deflater.next_out = frame + header_room;
+    peer->deflater.avail_out = (unsigned)(room - header_room);
+    if (deflate(&peer->deflater, Z_SYNC_FLUSH) != Z_OK || peer->deflater.avail_in != 0 || peer->deflater.avail_out == 0) {
+        fprintf(stderr, "tcp_pingpong: deflate failed\n");
+        exit(1);
+    }
+    if (peer->reset_each_message) deflateReset(&peer->deflater);
+    int compressed = (int)(room - header_room - peer->deflater.avail_out) - 4;
+    int header = compressed <= 125 ? 6 : 8;
+    unsigned char *start = frame + header_room - header;
+    uint32_t key = next_key();
+    start[0] = 0xC1;   /* FIN, RSV1, text */
+    if (compressed <= 125) {
+        start[1] = (unsigned char)(0x80 | compressed);
+    } else {
+        start[1] = 0x80 | 126;
+        start[2] = (unsigned char)(compressed >> 8);
+        start[3] = (unsigned char)compressed;
+    }
+    unsigned char *mask = start + header - 4;
+    memcpy(mask, &key, 4);
+    for (int i = 0; i < compressed; i++) frame[header_room + i] ^= mask[i & 3];
+    *length = header + compressed;
+    return start;
+}
+
+/* Takes what was read; returns 1 when the reply — the same message, compressed or not — is
+ * complete and checked, 0 when more is needed. A ping on the way is answered (§5.5.2). */
+static int deflate_reply(struct deflate_peer *peer, int fd, const unsigned char *bytes, size_t got,
+                         const unsigned char *message, int size) {
+    if (peer->have + got > sizeof peer->pending) { fprintf(stderr, "tcp_pingpong: reply too long\n"); exit(1); }
+    memcpy(peer->pending + peer->have, bytes, got);
+    peer->have += (int)got;
+    for (;;) {
+        if (peer->have < 2) return 0;
+        unsigned char *p = peer->pending;
+        int header = 2, length = p[1] & 0x7f;
+        if (p[1] & 0x80) { fprintf(stderr, "tcp_pingpong: masked frame from the server\n"); exit(1); }
+        if (length == 127) { fprintf(stderr, "tcp_pingpong: reply too long\n"); exit(1); }
+        if (length == 126) {
+            if (peer->have < 4) return 0;
+            length = p[2] << 8 | p[3];
+            header = 4;
+        }
+        if (peer->have < header + length) return 0;
+        int opcode = p[0] & 0x0f, rest = peer->have - header - length;
+        if (opcode == 0x9) {   /* ping: a masked pong with its payload */
+            unsigned char pong[6 + 125];
+            uint32_t key = next_key();
+            pong[0] = 0x8A;
+            pong[1] = (unsigned char)(0x80 | length);
+            memcpy(pong + 2, &key, 4);
+            for (int i = 0; i < length; i++) pong[6 + i] = p[header + i] ^ pong[2 + (i & 3)];
+            if (write(fd, pong, (size_t)(6 + length)) != 6 + length) die("write pong");
+            memmove(p, p + header + length, (size_t)rest);
+            peer->have = rest;
+            continue;
+        }
+        if (p[0] != 0xC1 && p[0] != 0x81) { fprintf(stderr, "tcp_pingpong: unexpected frame %02x\n", p[0]); exit(1); }
+        if (rest != 0) { fprintf(stderr, "tcp_pingpong: more than one reply\n"); exit(1); }
+        unsigned char plain[4096];
+        const unsigned char *text = p + header;
+        int text_length = length;
+        if (p[0] & 0x40) {   /* §7.2.2: inflate the payload followed by 00 00 ff ff */
+            static const unsigned char tail[4] = { 0x00, 0x00, 0xff, 0xff };
+            peer->inflater.next_out = plain;
+            peer->inflater.avail_out = sizeof plain;
+            peer->inflater.next_in = p + header;
+            peer->inflater.avail_in = (unsigned)length;
+            int status = inflate(&peer->inflater, Z_SYNC_FLUSH);
+            peer->inflater.next_in = (unsigned char *)tail;
+            peer->inflater.avail_in = 4;
+            if (status == Z_OK || status == Z_BUF_ERROR) status = inflate(&peer->inflater, Z_SYNC_FLUSH);
+            if (status != Z_OK && status != Z_BUF_ERROR) { fprintf(stderr, "tcp_pingpong: inflate failed (%d)\n", status); exit(1); }
+            text = plain;
+            text_length = (int)(sizeof plain - peer->inflater.avail_out);
+        }
+        if (text_length != size || memcmp(text, message, (size_t)size) != 0) {
+            fprintf(stderr, "tcp_pingpong: the echo differs from the message (%d bytes)\n", text_length);
+            exit(1);
+        }
+        peer->have = 0;
+        return 1;
+    }
+}
+
+/* payload == 0: the deflate echo (the 2 KB chat line, permessage-deflate offered as Chromium does). */
 static int run_client(int port, int conns, int payload, double seconds, double warmup, int server_pid, const char *path) {
-    if (payload < 1 || payload > 125) { fprintf(stderr, "tcp_pingpong: PAYLOAD must be 1…125\n"); exit(2); }
+    int deflating = payload == 0;
+    if (!deflating && (payload < 1 || payload > 125)) { fprintf(stderr, "tcp_pingpong: PAYLOAD must be 1…125\n"); exit(2); }
+    if (deflating && !path) { fprintf(stderr, "tcp_pingpong: the deflate echo needs a PATH\n"); exit(2); }
     int reply = path ? 2 + payload : 6 + payload;   /* the server's frame, or our own echoed */
     int ep = epoll_create1(0);
-    unsigned char frame[256];
+    unsigned char frame[8192];
+    unsigned char message[2048];
+    int message_size = deflating ? chat_document(message, (int)sizeof message) : payload;
     int *received = calloc((size_t)conns + 1024, sizeof(int));   /* bytes of the current reply, by fd */
+    struct deflate_peer **peers = calloc((size_t)conns + 1024, sizeof *peers);
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     int *fds = calloc((size_t)conns, sizeof(int));
+    char agreed[512];
     for (int i = 0; i < conns; i++) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0) die("socket");
         if (fd >= conns + 1024) { fprintf(stderr, "tcp_pingpong: descriptor %d out of range\n", fd); exit(1); }
         if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
         set_nodelay(fd);
-        if (path) websocket_handshake(fd, port, path);
+        if (path) websocket_handshake(fd, port, path, deflating ? "permessage-deflate; client_max_window_bits" : NULL,
+                                      deflating ? agreed : NULL, sizeof agreed);
+        if (deflating) {
+            peers[fd] = malloc(sizeof **peers);
+            deflate_peer_init(peers[fd], agreed);
+        }
         set_nonblocking(fd);
         struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
         fds[i] = fd;
     }
     for (int i = 0; i < conns; i++) {
-        int length = masked_frame(frame, payload);
-        if (write(fds[i], frame, (size_t)length) != length) die("write");
+        int length;
+        unsigned char *start = deflating ? deflate_frame(peers[fds[i]], frame, sizeof frame, message, message_size, &length)
+                                         : (length = masked_frame(frame, payload), frame);
+        if (write(fds[i], start, (size_t)length) != length) die("write");
     }
     struct epoll_event events[MAX_EVENTS];
     unsigned char buf[65536];
@@ -209,27 +377,34 @@ static int run_client(int port, int conns, int payload, double seconds, double w
                 fprintf(stderr, "tcp_pingpong: the server closed a connection\n");
                 exit(1);
             }
-            /* One message in flight: what arrives is the current reply, never the next one. */
-            if (path && received[fd] == 0 && (buf[0] != 0x81 || (got > 1 && buf[1] != payload))) {
-                fprintf(stderr, "tcp_pingpong: unexpected frame %02x %02x\n", buf[0], got > 1 ? buf[1] : 0);
-                exit(1);
+            int length;
+            unsigned char *next = frame;
+            if (deflating) {
+                if (!deflate_reply(peers[fd], fd, buf, (size_t)got, message, message_size)) continue;
+                next = deflate_frame(peers[fd], frame, sizeof frame, message, message_size, &length);
+            } else {
+                /* One message in flight: what arrives is the current reply, never the next one. */
+                if (path && received[fd] == 0 && (buf[0] != 0x81 || (got > 1 && buf[1] != payload))) {
+                    fprintf(stderr, "tcp_pingpong: unexpected frame %02x %02x\n", buf[0], got > 1 ? buf[1] : 0);
+                    exit(1);
+                }
+                received[fd] += (int)got;
+                if (received[fd] < reply) continue;
+                if (received[fd] > reply) { fprintf(stderr, "tcp_pingpong: more than one reply\n"); exit(1); }
+                received[fd] = 0;
+                length = masked_frame(frame, payload);
             }
-            received[fd] += (int)got;
-            if (received[fd] < reply) continue;
-            if (received[fd] > reply) { fprintf(stderr, "tcp_pingpong: more than one reply\n"); exit(1); }
-            received[fd] = 0;
             round_trips++;
-            int length = masked_frame(frame, payload);
-            if (write(fd, frame, (size_t)length) != length) die("write");
+            if (write(fd, next, (size_t)length) != length) die("write");
         }
     }
     double elapsed = now_seconds() - window_start;
     double server_cpu = process_cpu_seconds(server_pid) - server_cpu_start;
     double own_cpu = own_cpu_seconds() - own_cpu_start;
-    printf("{\"connections\":%d,\"payload\":%d,\"roundTripsPerSecond\":%.0f,"
+    printf("{\"connections\":%d,\"payload\":%d,\"deflate\":%s,\"roundTripsPerSecond\":%.0f,"
            "\"serverCPUMicrosPerRoundTrip\":%.2f,\"clientCPUMicrosPerRoundTrip\":%.2f,\"clientCoreShare\":%.2f}\n",
-           conns, payload, round_trips / elapsed, server_cpu * 1e6 / round_trips, own_cpu * 1e6 / round_trips,
-           own_cpu / elapsed);
+           conns, message_size, deflating ? "true" : "false", round_trips / elapsed, server_cpu * 1e6 / round_trips,
+           own_cpu * 1e6 / round_trips, own_cpu / elapsed);
     return 0;
 }
 
