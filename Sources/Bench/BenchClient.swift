@@ -33,6 +33,19 @@ struct BenchClient {
 
     /// `bytes` is read before it returns (the core copies what it keeps).
     mutating func receive(_ bytes: UnsafeRawBufferPointer) -> Update {
+        receive(bytes) { open, bytes in open.receive(bytes) }
+    }
+
+    /// The same, with each message lent to `deliver` where it lies (the core's
+    /// `receive(_:scratch:deliver:)`: no copy, no allocation per message) instead of being put
+    /// in the output's events. `deliver` must not call back into this client.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
+                          deliver: (MessageView) -> Void) -> Update {
+        receive(bytes) { open, bytes in open.receive(bytes, scratch: &scratch, deliver: deliver) }
+    }
+
+    private mutating func receive(_ bytes: UnsafeRawBufferPointer,
+                                  _ read: (inout any WebSocketConnection, UnsafeRawBufferPointer) -> ConnectionOutput) -> Update {
         var leftover: [UInt8] = []
         var opened = false
         if connection == nil {
@@ -51,9 +64,9 @@ struct BenchClient {
         connection = nil   // unique while it mutates: no copy of its buffers
         let output: ConnectionOutput
         if opened {
-            output = leftover.isEmpty ? ConnectionOutput() : open.receive(leftover)
+            output = leftover.isEmpty ? ConnectionOutput() : leftover.withUnsafeBytes { read(&open, $0) }
         } else {
-            output = bytes.isEmpty ? ConnectionOutput() : open.receive(bytes)
+            output = bytes.isEmpty ? ConnectionOutput() : read(&open, bytes)
         }
         connection = open
         return .output(output, opened: opened)

@@ -13,17 +13,27 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Something was written since the last flush (most reads of a room member write nothing, and
     /// an empty flush still walks the pipeline).
     private var unflushed = false
+    /// Given: messages are lent to `didReceive(lent:)` where they lie, compressed ones inflated
+    /// into this scratch of the load's event loop — the generator's CPU per message is part of
+    /// what it measures against (a saturated generator makes a figure a lower bound).
+    private let scratch: LoopScratch?
 
-    init(client: BenchClient) {
+    init(client: BenchClient, scratch: LoopScratch? = nil) {
         self.client = client
+        self.scratch = scratch
     }
 
     // MARK: Hooks
 
     /// The opening handshake completed.
     func didOpen() {}
-    /// An event of the open connection (messages, close, failure).
+    /// An event of the open connection (messages — unless lent —, close, failure).
     func didReceive(_ event: ConnectionEvent) {}
+    /// A message lent during the read (with a scratch): valid only during the call, and the
+    /// client is busy reading — answer in `didFinishRead`, not from here.
+    func didReceive(lent message: MessageView) {}
+    /// The read's messages and events were all handed over: the place to send in answer.
+    func didFinishRead() {}
     /// The handshake was refused with an HTTP status (`refused`) or failed; the channel closes.
     func didFail(refused: Bool) {}
     /// The transport failed; the channel closes.
@@ -65,7 +75,11 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        switch buffer.withUnsafeReadableBytes({ client.receive($0) }) {
+        let update = buffer.withUnsafeReadableBytes { bytes in
+            guard let scratch else { return client.receive(bytes) }
+            return client.receive(bytes, scratch: &scratch.inflate) { didReceive(lent: $0) }
+        }
+        switch update {
         case .waiting:
             return
         case .refused:
@@ -81,6 +95,7 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
             }
             if opened { didOpen() }
             for event in output.events { didReceive(event) }
+            didFinishRead()
             flush()
         }
     }
@@ -89,4 +104,10 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
         transportError()
         context.close(promise: nil)
     }
+}
+
+/// The inflate scratch the connections of one load's event loop lend their compressed messages
+/// from (`InflateScratch`: one per thread). Touched only on that loop.
+final class LoopScratch: @unchecked Sendable {
+    var inflate = InflateScratch()
 }

@@ -62,6 +62,7 @@ public struct BroadcastLoad: Sendable {
         let loop = group.next()
         let recorder = LatencyRecorder()
         let state = BroadcastLoadState()
+        let scratch = LoopScratch()
         var channels: [Channel] = []
         for index in 0..<members {
             let name = index < senders ? "s\(index)" : "m\(index)"
@@ -69,7 +70,8 @@ public struct BroadcastLoad: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let member = BroadcastMember(load: self, index: index, name: name, sends: index < senders, recorder: recorder, state: state)
+                        let member = BroadcastMember(load: self, index: index, name: name, sends: index < senders, recorder: recorder, state: state,
+                                                 scratch: scratch)
                         try channel.pipeline.syncOperations.addHandler(member)
                     }
                 }
@@ -125,8 +127,11 @@ final class BroadcastMember: BenchConnection, @unchecked Sendable {
     private let line: Message
     private var sentAt: [UInt64] = []   // FIFO of own lines in flight (the room keeps one order)
     private var sentHead = 0
+    /// Own lines that came back in the current read: as many to send once it is over.
+    private var due = 0
 
-    init(load: BroadcastLoad, index: Int, name: String, sends: Bool, recorder: LatencyRecorder, state: BroadcastLoadState) {
+    init(load: BroadcastLoad, index: Int, name: String, sends: Bool, recorder: LatencyRecorder, state: BroadcastLoadState,
+         scratch: LoopScratch) {
         self.load = load
         self.sends = sends
         self.recorder = recorder
@@ -134,7 +139,8 @@ final class BroadcastMember: BenchConnection, @unchecked Sendable {
         ownPrefix = BroadcastLoad.deliveryPrefix + Array(name.utf8) + [UInt8(ascii: "\"")]
         line = .text(BroadcastLoad.line(from: name, bytes: load.messageBytes))
         let (host, port) = load.endpoint(index)
-        super.init(client: BenchClient(host: host, port: port, path: load.path, version: .rfc6455, deflate: load.deflate))
+        super.init(client: BenchClient(host: host, port: port, path: load.path, version: .rfc6455, deflate: load.deflate),
+                   scratch: scratch)
     }
 
     override func didOpen() {
@@ -144,8 +150,6 @@ final class BroadcastMember: BenchConnection, @unchecked Sendable {
 
     override func didReceive(_ event: ConnectionEvent) {
         switch event {
-        case .message(.text(let text)):
-            received(text)
         case .failed, .closeReceived:
             state.failures += 1
         default:
@@ -156,19 +160,29 @@ final class BroadcastMember: BenchConnection, @unchecked Sendable {
     override func didFail(refused: Bool) { state.failures += 1 }
     override func transportError() { state.failures += 1 }
 
-    private func received(_ text: String) {
+    /// A room line, lent where it lies: every text message counts as a delivery; a sender finds
+    /// its own lines by their prefix (no JSON parsing) and answers each once the read is over.
+    override func didReceive(lent message: MessageView) {
+        guard message.isText else { return }
         if state.measuring { state.deliveries += 1 }
-        guard sends, sentHead < sentAt.count else { return }
-        var text = text
-        let own = text.withUTF8 { bytes in bytes.count > ownPrefix.count && bytes.starts(with: ownPrefix) }
-        guard own else { return }
+        guard sends, sentHead + due < sentAt.count else { return }
+        let bytes = message.bytes
+        guard bytes.count > ownPrefix.count, bytes.starts(with: ownPrefix) else { return }
         if state.measuring {
             state.lines += 1
-            recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt[sentHead])
+            recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt[sentHead + due])
         }
-        sentHead += 1
+        due += 1
+    }
+
+    /// One new line for each own line that came back.
+    override func didFinishRead() {
+        guard due > 0 else { return }
+        let returned = due
+        due = 0
+        sentHead += returned
         if sentHead > 1024 { sentAt.removeFirst(sentHead); sentHead = 0 }
-        sendOne()
+        for _ in 0..<returned { sendOne() }
     }
 
     /// Fills the window (at the start).

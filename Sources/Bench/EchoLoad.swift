@@ -42,11 +42,12 @@ public struct EchoLoad: Sendable {
         let loop = group.next()
         let recorder = LatencyRecorder()
         let shared = EchoLoadState()
+        let scratch = LoopScratch()
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(EchoClientHandler(load: self, recorder: recorder, state: shared))
+                    try channel.pipeline.syncOperations.addHandler(EchoClientHandler(load: self, recorder: recorder, state: shared, scratch: scratch))
                 }
             }
         var channels: [Channel] = []
@@ -86,13 +87,16 @@ final class EchoClientHandler: BenchConnection, @unchecked Sendable {
     /// Send times of the messages in flight, oldest first (a ring of `window` entries).
     private var sentAt: [UInt64]
     private var oldest = 0
+    /// Echoes that arrived in the current read: as many messages to send once it is over.
+    private var due = 0
 
-    init(load: EchoLoad, recorder: LatencyRecorder, state: EchoLoadState) {
+    init(load: EchoLoad, recorder: LatencyRecorder, state: EchoLoadState, scratch: LoopScratch) {
         self.load = load
         self.recorder = recorder
         self.state = state
         sentAt = Array(repeating: 0, count: load.window)
-        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate))
+        super.init(client: BenchClient(host: load.host, port: load.port, path: load.path, version: load.version, deflate: load.deflate),
+                   scratch: scratch)
     }
 
     override func didOpen() {
@@ -100,16 +104,29 @@ final class EchoClientHandler: BenchConnection, @unchecked Sendable {
         flush()
     }
 
+    /// An echo, lent (echoes return in order: it answers the oldest message in flight).
+    override func didReceive(lent message: MessageView) {
+        let slot = oldest
+        oldest = (oldest + 1) % sentAt.count
+        if state.measuring {
+            state.messages += 1
+            recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt[slot])
+        }
+        due += 1
+    }
+
+    /// The slots this read freed — the `due` before `oldest`, oldest first — become the newest.
+    override func didFinishRead() {
+        var slot = (oldest - due + sentAt.count) % sentAt.count
+        for _ in 0..<due {
+            sendNext(slot)
+            slot = (slot + 1) % sentAt.count
+        }
+        due = 0
+    }
+
     override func didReceive(_ event: ConnectionEvent) {
         switch event {
-        case .message:
-            let slot = oldest
-            oldest = (oldest + 1) % sentAt.count
-            if state.measuring {
-                state.messages += 1
-                recorder.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- sentAt[slot])
-            }
-            sendNext(slot)   // the slot just freed is now the newest
         case .failed, .closeReceived:
             state.failures += 1
         default:
