@@ -14,8 +14,8 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
     /// an empty flush still walks the pipeline).
     private var unflushed = false
     /// Given: messages are lent to `didReceive(lent:)` where they lie, compressed ones inflated
-    /// into this scratch of the load's event loop — the generator's CPU per message is part of
-    /// what it measures against (a saturated generator makes a figure a lower bound).
+    /// into this scratch of the load's event loop, so that the generator copies and allocates
+    /// nothing per message (where it saturates its core, its cost per message caps the figure).
     private let scratch: LoopScratch?
 
     init(client: BenchClient, scratch: LoopScratch? = nil) {
