@@ -47,9 +47,17 @@ let package = Package(
             dependencies: ["WebSocketCore"]
         ),
         // The conformance runner: cases as data, a raw client on the core, verdicts and reports.
+        // The cases under Conformance/cases are compiled in, so an installed binary carries its suite.
         .target(
             name: "Conformance",
-            dependencies: ["WebSocketCore"]
+            dependencies: ["WebSocketCore"],
+            plugins: [.plugin(name: "EmbedConformanceSuite")]
+        ),
+        .executableTarget(name: "SuiteEmbedder"),
+        .plugin(
+            name: "EmbedConformanceSuite",
+            capability: .buildTool(),
+            dependencies: ["SuiteEmbedder"]
         ),
         // Scale-out: one room across instances through PostgreSQL (ordering sans I/O, link on postgres-nio).
         .target(

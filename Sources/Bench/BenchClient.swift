@@ -40,7 +40,7 @@ struct BenchClient {
     /// `receive(_:scratch:deliver:)`: no copy, no allocation per message) instead of being put
     /// in the output's events. `deliver` must not call back into this client.
     mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
-                          deliver: (MessageView) -> Void) -> Update {
+                          deliver: (LentDelivery) -> Void) -> Update {
         receive(bytes) { open, bytes in open.receive(bytes, scratch: &scratch, deliver: deliver) }
     }
 

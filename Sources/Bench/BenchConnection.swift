@@ -75,9 +75,19 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        var answers: [UInt8] = []
         let update = buffer.withUnsafeReadableBytes { bytes in
             guard let scratch else { return client.receive(bytes) }
-            return client.receive(bytes, scratch: &scratch.inflate) { didReceive(lent: $0) }
+            return client.receive(bytes, scratch: &scratch.inflate) { delivery in
+                switch delivery {
+                case .message(let message): didReceive(lent: message)
+                case .answer(let bytes): answers += bytes   // written once the read is over
+                }
+            }
+        }
+        if !answers.isEmpty {
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: answers)), promise: nil)
+            unflushed = true
         }
         switch update {
         case .waiting:

@@ -5,8 +5,14 @@ import Foundation
 struct ConformanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conformance",
-        abstract: "Test a WebSocket server (run) or client (serve) against the conformance cases under Conformance/cases.",
+        abstract: "Test a WebSocket server (run) or client (serve) against the conformance cases built into passerelle.",
         subcommands: [Run.self, Serve.self])
+
+    /// `{"file": …}` payloads of a case folder `X/Conformance/cases` are read from `X/Fixtures`;
+    /// the built-in suite has none.
+    static func fixtures(beside suite: String) -> URL {
+        URL(fileURLWithPath: suite).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+    }
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -31,8 +37,8 @@ struct ConformanceCommand: ParsableCommand {
         @Option(help: "Seconds each expectation waits.")
         var timeout: Double = 5
 
-        @Option(help: "The case folder.")
-        var suite: String = "Conformance/cases"
+        @Option(help: "A case folder to read instead of the suite built into this binary.")
+        var suite: String?
 
         @Option(help: "Accepted deviations for this target: JSON {\"case-id\": {\"outcome\": \"NON-STRICT\", \"reason\": \"…\"}}.")
         var overrides: String?
@@ -47,7 +53,7 @@ struct ConformanceCommand: ParsableCommand {
             var accepted: [String: ConformanceRun.Override] = [:]
             do {
                 target = try CaseRunner.Target(url: url)
-                selected = try CaseLoader.load(from: URL(fileURLWithPath: suite))
+                selected = try suite.map { try CaseLoader.load(from: URL(fileURLWithPath: $0)) } ?? CaseLoader.loadEmbedded()
                 if let overrides {
                     accepted = try JSONDecoder().decode([String: ConformanceRun.Override].self, from: Data(contentsOf: URL(fileURLWithPath: overrides)))
                 }
@@ -65,7 +71,7 @@ struct ConformanceCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("conformance: cannot connect to \(target.host):\(target.port)\n".utf8))
                 throw ExitCode(2)
             }
-            let fixtures = URL(fileURLWithPath: suite).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+            let fixtures = suite.map { ConformanceCommand.fixtures(beside: $0) }
             let run = ConformanceRun(cases: selected, runner: CaseRunner(target: target, timeout: timeout, fixtures: fixtures),
                                      parallel: parallel, overrides: accepted)
             let terminal = isatty(STDERR_FILENO) == 1
@@ -117,8 +123,8 @@ struct ConformanceCommand: ParsableCommand {
         @Option(help: "Seconds each expectation waits.")
         var timeout: Double = 5
 
-        @Option(help: "The case folder.")
-        var suite: String = "Conformance/cases"
+        @Option(help: "A case folder to read instead of the suite built into this binary.")
+        var suite: String?
 
         @Option(help: "Accepted deviations of the client: JSON {\"case-id\": {\"outcome\": \"NON-STRICT\", \"reason\": \"…\"}}.")
         var overrides: String?
@@ -131,7 +137,7 @@ struct ConformanceCommand: ParsableCommand {
             var selected: [ConformanceCase]
             var accepted: [String: ConformanceRun.Override] = [:]
             do {
-                selected = try CaseLoader.load(from: URL(fileURLWithPath: suite))
+                selected = try suite.map { try CaseLoader.load(from: URL(fileURLWithPath: $0)) } ?? CaseLoader.loadEmbedded()
                 if let overrides {
                     accepted = try JSONDecoder().decode([String: ConformanceRun.Override].self, from: Data(contentsOf: URL(fileURLWithPath: overrides)))
                 }
@@ -141,7 +147,7 @@ struct ConformanceCommand: ParsableCommand {
             }
             if let cases { selected = selected.filter { CaseLoader.matches($0.id, cases) } }
             if let exclude { selected = selected.filter { !CaseLoader.matches($0.id, exclude) } }
-            let fixtures = URL(fileURLWithPath: suite).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+            let fixtures = suite.map { ConformanceCommand.fixtures(beside: $0) }
             let server = ConformanceServer(cases: selected, timeout: timeout, fixtures: fixtures, reportDirectory: URL(fileURLWithPath: report),
                                            overrides: accepted) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
             guard !server.cases.isEmpty else {

@@ -39,3 +39,16 @@ import Testing
         print(ReportWriter.summary(results, seconds: 0))
     }
 }
+
+/// The suite built into the binary is the case folder, case for case: an installed `passerelle`
+/// runs what the source tree holds.
+@Suite struct EmbeddedSuiteTests {
+    @Test func theBuiltInSuiteIsTheCaseFolder() throws {
+        let folder = try CaseLoader.load(from: ConformanceSuiteTests.suite)
+        let embedded = try CaseLoader.loadEmbedded()
+        #expect(embedded.map(\.id) == folder.map(\.id))
+        #expect(embedded.map(\.title) == folder.map(\.title))
+        #expect(embedded.map(\.steps.count) == folder.map(\.steps.count))
+        #expect(embedded.contains { $0.group == "order" })
+    }
+}

@@ -31,7 +31,8 @@ import Testing
     /// How many cases at least are meant for each flaw (so that a rule matching nothing cannot pass).
     static let minimumMeant: [Flaw: Int] = [
         .acceptsUnmaskedFrames: 6, .skipsUTF8Validation: 140, .wrongAcceptKey: 400, .ignoresServerNoContextTakeover: 3,
-        .assumesClientNoContextTakeover: 5, .wrongHixieMD5: 15, .acceptsInvalidCloseCodes: 12,
+        .assumesClientNoContextTakeover: 5, .wrongHixieMD5: 15, .acceptsInvalidCloseCodes: 12, .answersOutOfOrder: 5,
+        .dropsHixieClosingHandshake: 2,
     ]
 
     /// The cases a flaw must fail, stated from the case data where a rule says it, by name otherwise.
@@ -59,6 +60,11 @@ import Testing
             return version == "hixie-76" && upgrades
         case .acceptsInvalidCloseCodes:
             return item.id.hasPrefix("close.invalid-code-")
+        case .answersOutOfOrder:
+            // A pong and an echo that must precede it, or follow it, from the same read (one write).
+            return item.group == "order" && item.id.hasSuffix("-one-write")
+        case .dropsHixieClosingHandshake:
+            return version == "hixie-76" && item.steps.contains { $0.close != nil }
         }
     }
 }

@@ -41,6 +41,8 @@ public struct ConformanceCase: Sendable, Decodable {
     public struct Step: Sendable, Decodable {
         /// A frame with any field values.
         public var send: FrameSpec?
+        /// Frames with any field values, written together in one write.
+        public var sendBatch: [FrameSpec]?
         /// A message through the connection (fragmented/compressed as negotiated).
         public var sendMessage: MessageSpec?
         /// Raw bytes.
@@ -53,6 +55,10 @@ public struct ConformanceCase: Sendable, Decodable {
         public var expectPong: FixtureBytesValue?
         /// The server's close frame with one of these codes (empty: any code).
         public var expectClose: [Int]?
+        /// For expectMessage, expectPong and expectClose: what is expected must be the next frame
+        /// the server sends; another frame before it is FAILED (the order of answers, RFC 6455 §5.4,
+        /// §5.5.2).
+        public var next: Bool?
         /// The server must drop TCP (or close with a code in `expectClose`).
         public var expectDrop: Bool?
         /// For expectClose, what is only NON-STRICT rather than FAILED: `echo` (the server accepted

@@ -80,6 +80,10 @@ public struct CaseRunner: Sendable {
     }
 }
 
+private extension ConnectionEvent {
+    var isMessage: Bool { if case .message = self { true } else { false } }
+}
+
 /// The state of one case while it runs.
 private struct Execution {
     enum Side { case client, server }
@@ -159,16 +163,19 @@ private struct Execution {
         if let status = step.expectStatus { return try expectStatus(status, alternatives: step.orStatus ?? [], dropAllowed: step.expectDrop == true) }
         try ensureHandshake()
         if let upgrade = step.expectUpgrade { return try expectUpgrade(upgrade) }
-        if let frame = step.send { return try send(frame, chop: step.chop) }
+        if let frame = step.send { return try write(frameBytes(frame), chop: step.chop) }
+        if let frames = step.sendBatch { return try write(frames.flatMap { try frameBytes($0) }, chop: step.chop) }
         if let message = step.sendMessage { return try sendMessage(message, chop: step.chop) }
         if let raw = step.sendRaw { return try write(raw.bytes(fixtures: runner.fixtures), chop: step.chop) }
         if let pause = step.pause {
             Thread.sleep(forTimeInterval: pause)
             return
         }
-        if let message = step.expectMessage { return try expectMessage(message) }
-        if let pong = step.expectPong { return try expectPong(pong.bytes(fixtures: runner.fixtures)) }
-        if let codes = step.expectClose { return try expectClose(codes, dropAllowed: step.expectDrop ?? true, lenient: Set(step.lenient ?? [])) }
+        if let message = step.expectMessage { return try expectMessage(message, next: step.next == true) }
+        if let pong = step.expectPong { return try expectPong(pong.bytes(fixtures: runner.fixtures), next: step.next == true) }
+        if let codes = step.expectClose {
+            return try expectClose(codes, dropAllowed: step.expectDrop ?? true, lenient: Set(step.lenient ?? []), next: step.next == true)
+        }
         if step.expectDrop == true { return try expectDrop() }
         if let code = step.close { return try close(code, reason: step.reason ?? "") }
         throw ConformanceError.badCase("step with nothing to do")
@@ -294,7 +301,8 @@ private struct Execution {
         }
     }
 
-    private mutating func send(_ spec: ConformanceCase.FrameSpec, chop: Int?) throws {
+    /// The bytes of one frame as the case describes it.
+    private mutating func frameBytes(_ spec: ConformanceCase.FrameSpec) throws -> [UInt8] {
         var payload = try spec.payload?.bytes(fixtures: runner.fixtures) ?? []
         if spec.deflate == true { payload = try Deflater(windowBits: 15).compress(payload) }
         // A client masks every frame and a server none (§5.1); `none` in a case is the violation,
@@ -321,7 +329,7 @@ private struct Execution {
             lastSent = spec.opcode.opcode == .text ? .text(String(decoding: spec.deflate == true ? (try spec.payload?.bytes(fixtures: runner.fixtures) ?? []) : payload, as: UTF8.self))
                                                    : .binary(payload)
         }
-        try write(FrameEncoder.encode(header, payload: payload), chop: chop)
+        return FrameEncoder.encode(header, payload: payload)
     }
 
     private mutating func sendMessage(_ spec: ConformanceCase.MessageSpec, chop: Int?) throws {
@@ -346,7 +354,7 @@ private struct Execution {
         throw ConformanceError.badCase("message without content")
     }
 
-    private mutating func expectMessage(_ spec: ConformanceCase.MessageSpec) throws {
+    private mutating func expectMessage(_ spec: ConformanceCase.MessageSpec, next: Bool) throws {
         let expected = spec.echo == true || (spec.text == nil && spec.textBytes == nil && spec.binary == nil) ? lastSent : try makeMessage(spec)
         guard let expected else { throw ConformanceError.badCase("expectMessage before anything was sent") }
         let got = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.firstMessage != nil || $0.closeSeen != nil || $0.peerClosed }
@@ -358,25 +366,34 @@ private struct Execution {
             if peerClosed { throw Stop(outcome: .failed, reason: "dropped the connection instead of echoing") }
             throw Stop(outcome: .failed, reason: "no message within \(runner.timeout) s")
         }
+        if next, let first = events.first, !first.isMessage {
+            throw Stop(outcome: .failed, reason: "\(describe(first)) came before the message \(describe(expected)): answers leave in the order of what caused them (RFC 6455 §5.4, §5.5.2)")
+        }
         removeFirstMessage()
         if message != expected {
             throw Stop(outcome: .failed, reason: "echo differs: got \(describe(message)), expected \(describe(expected))")
         }
     }
 
-    private mutating func expectPong(_ payload: [UInt8]) throws {
+    private mutating func expectPong(_ payload: [UInt8], next: Bool) throws {
         _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { execution in
             execution.events.contains { if case .pong = $0 { return true }; return false } || execution.closeSeen != nil || execution.peerClosed
         }
         guard let index = events.firstIndex(where: { if case .pong = $0 { return true }; return false }), case .pong(let got) = events[index] else {
             throw Stop(outcome: .failed, reason: closeSeen != nil || peerClosed ? "closed instead of answering the ping" : "no pong within \(runner.timeout) s")
         }
+        if next, index > 0 {
+            throw Stop(outcome: .failed, reason: "\(describe(events[0])) came before the pong: a ping is answered before anything received after it (RFC 6455 §5.4, §5.5.2)")
+        }
         events.remove(at: index)
         if got != payload { throw Stop(outcome: .failed, reason: "pong payload of \(got.count) bytes differs from the ping's \(payload.count)") }
     }
 
-    private mutating func expectClose(_ codes: [Int], dropAllowed: Bool, lenient: Set<String>) throws {
+    private mutating func expectClose(_ codes: [Int], dropAllowed: Bool, lenient: Set<String>, next: Bool) throws {
         _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.closeSeen != nil || $0.peerClosed || $0.firstMessage != nil }
+        if next, closeSeen != nil, let first = events.first {
+            throw Stop(outcome: .failed, reason: "\(describe(first)) came before the close: it answers something received before the close and must precede it (RFC 6455 §5.5.2, §5.5.1)")
+        }
         if let message = firstMessage {
             let reason = "accepted the input and answered \(describe(message)) instead of failing the connection"
             throw Stop(outcome: lenient.contains("echo") ? .nonStrict : .failed, reason: reason)
@@ -412,6 +429,10 @@ private struct Execution {
         try write(output.outbound, chop: nil)
         _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.closeSeen != nil || $0.peerClosed }
         if closeSeen == nil && !peerClosed { throw Stop(outcome: .failed, reason: "no answer to our close within \(runner.timeout) s") }
+        if closeSeen == nil, open.version == .hixie76 {
+            // draft-hixie-76 §5.3: a server that reads 0xFF 0x00 sends 0xFF 0x00 back before it closes.
+            throw Stop(outcome: .failed, reason: "closed TCP without sending 0xFF 0x00 back: the server must answer the closing handshake (draft-hixie-76 §5.3)")
+        }
         if closeSeen == nil { judge(.nonStrict, "dropped TCP without answering our close") }
     }
 
@@ -485,6 +506,16 @@ private struct Execution {
             + (bytes.count > 160 ? " … (\(bytes.count) bytes)" : "")
         let text = String(decoding: shown.map { (0x20..<0x7F).contains($0) || $0 == 0x0A ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
         log.append(WireEntry(time: Date().timeIntervalSince(start) * 1000, direction: direction, hex: hex, text: text))
+    }
+
+    private func describe(_ event: ConnectionEvent) -> String {
+        switch event {
+        case .message(let message): return "the message \(describe(message))"
+        case .pong(let payload): return "a pong of \(payload.count) bytes"
+        case .ping: return "a ping"
+        case .closeReceived: return "a close"
+        case .failed: return "a failure"
+        }
     }
 
     private func describe(_ message: Message) -> String {

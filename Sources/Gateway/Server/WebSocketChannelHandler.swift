@@ -157,8 +157,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             let output: ConnectionOutput
             if endpoint == .echo, sharedEncoding != nil {
                 // Each message lent where it lies in the read buffer and framed from there into the
-                // send buffer: nothing copied out or allocated per message (issue 6).
-                output = connection.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { message in echo(message, into: &echoes) }
+                // send buffer, the core's answers (pongs, close) between them in the order of what
+                // caused them: nothing copied out or allocated per message.
+                output = connection.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { delivery in
+                    switch delivery {
+                    case .message(let message): echo(message, into: &echoes)
+                    case .answer(let bytes): echoes.writeFrameBytes(bytes)
+                    }
+                }
             } else {
                 output = connection.receive(bytes)
             }
@@ -224,10 +230,11 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     // MARK: Open connection
 
     /// What one read produced: messages that were not lent (room members, and echoes whose bytes
-    /// depend on the connection's own state), the core's answers, and the echoes lent in place.
+    /// depend on the connection's own state) with the core's answers placed among them, or the
+    /// echoes lent in place with the core's answers already among them.
     private func apply(_ output: ConnectionOutput, echoes: ByteBufferFrameSink) {
-        var replies = output.outbound
-        for event in output.events {
+        var replies: [UInt8] = []
+        output.forEachInOrder(event: { event in
             switch event {
             case .message(let message):
                 statistics.messagesIn += 1
@@ -247,9 +254,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             case .ping, .pong:
                 break
             }
-        }
-        // The lent echoes answer messages read before anything that closed the connection in this
-        // read (the peer's close, a protocol error): they go out before the close frame.
+        }, answer: { answer in
+            if replies.isEmpty { replies = Array(answer) } else { replies += answer }
+        })
         if let frames = echoes.buffer {
             write(frames)
         }

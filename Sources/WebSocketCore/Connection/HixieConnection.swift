@@ -10,6 +10,10 @@ public struct HixieConnection: WebSocketConnection {
     private var buffer = ByteQueue()
     private var parser: HixieFrameParser
     private var closeSent = false
+    /// The last read closed a connection that was open (the peer's close, or a violation): until
+    /// the next call into the connection, `send` still frames the answers to that read's messages,
+    /// which the shell places before the close answer (`ConnectionOutput.forEachInOrder`).
+    private var closedByLastRead = false
 
     public init(role: Role, version: ProtocolVersion, limits: ConnectionLimits = ConnectionLimits()) {
         precondition(version.framing == .hixie, "HixieConnection speaks hixie-75/76")
@@ -20,19 +24,24 @@ public struct HixieConnection: WebSocketConnection {
     }
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput {
-        read(bytes) { view, output in output.events.append(.message(view.message())) }
+        read(bytes, { view, output in output.append(.message(view.message())) }, handOver: { _ in })
     }
 
     /// hixie has no compression: `scratch` is not used.
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
-                                 deliver: (MessageView) -> Void) -> ConnectionOutput {
-        read(bytes) { view, _ in deliver(view) }
+                                 deliver: (LentDelivery) -> Void) -> ConnectionOutput {
+        read(bytes, { view, _ in deliver(.message(view)) }, handOver: { output in output.handAnswers(to: deliver) })
     }
 
-    /// Both `receive`s: each text frame is checked and lent to `deliver` where it lies in the buffer.
-    private mutating func read(_ bytes: UnsafeRawBufferPointer, _ deliver: (MessageView, inout ConnectionOutput) -> Void) -> ConnectionOutput {
+    /// Both `receive`s: each text frame is checked and lent to `deliver` where it lies in the buffer;
+    /// `handOver` runs after each answer, where a lending read hands it over at once.
+    private mutating func read(_ bytes: UnsafeRawBufferPointer, _ deliver: (MessageView, inout ConnectionOutput) -> Void,
+                               handOver: (inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
+        closedByLastRead = false
         guard state != .closed else { return output }
+        let wasOpen = state == .open
+        defer { closedByLastRead = wasOpen && state == .closed }
         buffer.append(contentsOf: bytes)
         do throws(WebSocketError) {
             var valid = true
@@ -48,23 +57,25 @@ public struct HixieConnection: WebSocketConnection {
                 case .event(.discarded):
                     break  // §5.3: frames of other types are read and discarded
                 case .event(.closingHandshake):
-                    output.events.append(.closeReceived(code: nil, reason: ""))
+                    output.append(.closeReceived(code: nil, reason: ""))
                     if !closeSent {
-                        output.outbound += HixieFrameEncoder.closingHandshake
+                        output.appendAnswer(HixieFrameEncoder.closingHandshake)
                         closeSent = true
                     }
                     state = .closed
                     output.closeTransport = true
+                    handOver(&output)
                 }
             }
         } catch {
             failConnection(error, &output)
+            handOver(&output)
         }
         return output
     }
 
     public mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8] {
-        guard state == .open else { throw .connectionNotOpen }
+        guard state == .open || closedByLastRead else { throw .connectionNotOpen }
         guard case .text(let text) = message else { throw .binaryNotSupportedByFraming }
         return HixieFrameEncoder.text(text)
     }
@@ -80,6 +91,7 @@ public struct HixieConnection: WebSocketConnection {
     /// hixie-76 sends 0xFF 0x00 and waits for the peer's; hixie-75 just closes the transport.
     /// There is no code or reason on the wire.
     public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
+        closedByLastRead = false
         guard state == .open else { throw .connectionNotOpen }
         closeSent = true
         if version == .hixie75 {
@@ -91,6 +103,7 @@ public struct HixieConnection: WebSocketConnection {
     }
 
     public mutating func fail(_ error: WebSocketError) -> ConnectionOutput {
+        closedByLastRead = false
         var output = ConnectionOutput()
         failConnection(error, &output)
         return output
@@ -98,9 +111,9 @@ public struct HixieConnection: WebSocketConnection {
 
     private mutating func failConnection(_ error: WebSocketError, _ output: inout ConnectionOutput) {
         guard state != .closed else { return }
-        output.events.append(.failed(error))
+        output.append(.failed(error))
         if !closeSent && version == .hixie76 {
-            output.outbound += HixieFrameEncoder.closingHandshake
+            output.appendAnswer(HixieFrameEncoder.closingHandshake)
             closeSent = true
         }
         state = .closed

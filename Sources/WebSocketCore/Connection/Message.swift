@@ -23,20 +23,6 @@ public enum ConnectionEvent: Hashable, Sendable {
     case failed(WebSocketError)
 }
 
-/// Everything one call into a connection produced: events for the application, bytes for the
-/// peer, and whether the transport should now be closed.
-public struct ConnectionOutput: Hashable, Sendable {
-    public var events = ConnectionEvents()
-    public var outbound: [UInt8] = []
-    public var closeTransport = false
-
-    public init(events: ConnectionEvents = [], outbound: [UInt8] = [], closeTransport: Bool = false) {
-        self.events = events
-        self.outbound = outbound
-        self.closeTransport = closeTransport
-    }
-}
-
 /// Where a connection is in its lifetime (RFC 6455 §4.1 / §7).
 public enum ConnectionState: String, Hashable, Sendable {
     /// Messages flow both ways.

@@ -14,6 +14,10 @@ public struct RFC6455Connection: WebSocketConnection {
 
     private var assembler: MessageAssembler
     private var closeSent = false
+    /// The last read closed a connection that was open (the peer's close, or a violation): until
+    /// the next call into the connection, `send` still frames the answers to that read's messages,
+    /// which the shell places before the close answer (`ConnectionOutput.forEachInOrder`).
+    private var closedByLastRead = false
 
     /// `random` draws the masking keys a client must use (§5.3); inject a seeded one for
     /// deterministic tests.
@@ -36,23 +40,29 @@ public struct RFC6455Connection: WebSocketConnection {
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> ConnectionOutput {
         var noScratch: InflateScratch?
-        return read(bytes, scratch: &noScratch) { message, output in output.events.append(.message(message.message)) }
+        return read(bytes, scratch: &noScratch, { message, output in output.append(.message(message.message)) }, handOver: { _ in })
     }
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
-                                 deliver: (MessageView) -> Void) -> ConnectionOutput {
+                                 deliver: (LentDelivery) -> Void) -> ConnectionOutput {
         // Moved in and back out, not copied: its storage stays unique, so it is reused in place.
         var lent: InflateScratch? = InflateScratch()
         swap(&lent!, &scratch)
         defer { swap(&lent!, &scratch) }
-        return read(bytes, scratch: &lent) { message, _ in message.withView(deliver) }
+        return read(bytes, scratch: &lent, { message, _ in message.withView { deliver(.message($0)) } },
+                    handOver: { output in output.handAnswers(to: deliver) })
     }
 
-    /// Both `receive`s: each message goes to `deliver` when it completes, in order with the events.
+    /// Both `receive`s: each message goes to `deliver` when it completes, in order with the events;
+    /// `handOver` runs after each step, where a lending read hands the answers over at once.
     private mutating func read(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch?,
-                               _ deliver: (ReceivedMessage, inout ConnectionOutput) -> Void) -> ConnectionOutput {
+                               _ deliver: (ReceivedMessage, inout ConnectionOutput) -> Void,
+                               handOver: (inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
+        closedByLastRead = false
         guard state != .closed else { return output }  // §7.1.1: nothing is read after the close
+        let wasOpen = state == .open
+        defer { closedByLastRead = wasOpen && state == .closed }
         buffer.append(contentsOf: bytes)
         // Loaded once per read, not once per event: each load of the reference is a retain.
         let deflate = self.deflate
@@ -64,6 +74,7 @@ public struct RFC6455Connection: WebSocketConnection {
                     deliver(.assembled(opcode, bytes), &output)
                 case .control(let opcode, let payload)?:
                     try handleControl(opcode, payload, &output)
+                    handOver(&output)
                 case nil:
                     // A frame that is a whole message and all in the buffer: read where it lies.
                     if case .header = event {
@@ -73,6 +84,7 @@ public struct RFC6455Connection: WebSocketConnection {
             }
         } catch {
             failConnection(error, &output)
+            handOver(&output)
         }
         return output
     }
@@ -80,17 +92,17 @@ public struct RFC6455Connection: WebSocketConnection {
     private mutating func handleControl(_ opcode: Opcode, _ payload: [UInt8], _ output: inout ConnectionOutput) throws(WebSocketError) {
         switch opcode {
         case .ping:
-            output.events.append(.ping(payload))
+            output.append(.ping(payload))
             // §5.5.2: answer with a pong carrying the same data, unless already closing (§5.5.1).
-            if !closeSent { output.outbound += frameBytes(opcode: .pong, payload: payload) }
+            if !closeSent { output.appendAnswer(frameBytes(opcode: .pong, payload: payload)) }
         case .pong:
-            output.events.append(.pong(payload))
+            output.append(.pong(payload))
         case .close:
             let (code, reason) = try Self.parseClosePayload(payload)
-            output.events.append(.closeReceived(code: code, reason: reason))
+            output.append(.closeReceived(code: code, reason: reason))
             if !closeSent {
                 // §5.5.1: reply with a close, typically echoing the status code received.
-                output.outbound += frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: ""))
+                output.appendAnswer(frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: "")))
                 closeSent = true
             }
             state = .closed
@@ -121,7 +133,7 @@ public struct RFC6455Connection: WebSocketConnection {
     /// The frames of one message, split into fragments of at most `fragmentSize` payload bytes
     /// (after compression) when given.
     public mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8] {
-        guard state == .open else { throw .connectionNotOpen }
+        guard state == .open || closedByLastRead else { throw .connectionNotOpen }
         let opcode: Opcode
         if case .text = message { opcode = .text } else { opcode = .binary }
         if deflate == nil, fragmentSize == nil { return FrameEncoder.frame(message, maskingKey: nextMaskingKey()) }
@@ -174,6 +186,7 @@ public struct RFC6455Connection: WebSocketConnection {
     }
 
     public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
+        closedByLastRead = false
         guard state == .open else { throw .connectionNotOpen }
         guard code.isValidOnWire else { throw .invalidLocalCloseCode(code.rawValue) }
         let payload = FrameEncoder.closePayload(code: code, reason: reason)
@@ -184,6 +197,7 @@ public struct RFC6455Connection: WebSocketConnection {
     }
 
     public mutating func fail(_ error: WebSocketError) -> ConnectionOutput {
+        closedByLastRead = false
         var output = ConnectionOutput()
         failConnection(error, &output)
         return output
@@ -192,10 +206,10 @@ public struct RFC6455Connection: WebSocketConnection {
     /// §7.1.7: send a close with the error's code (unless one was sent), then drop the transport.
     private mutating func failConnection(_ error: WebSocketError, _ output: inout ConnectionOutput) {
         guard state != .closed else { return }
-        output.events.append(.failed(error))
+        output.append(.failed(error))
         if !closeSent {
             let code = error.closeCode ?? .internalError
-            output.outbound += frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: error.reason))
+            output.appendAnswer(frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: error.reason)))
             closeSent = true
         }
         state = .closed

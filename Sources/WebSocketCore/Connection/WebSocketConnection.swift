@@ -17,13 +17,17 @@ public protocol WebSocketConnection {
     /// into the output's events: a whole frame in the buffer is lent where it lies (unmasked in
     /// place), a compressed one from `scratch` it was inflated into (one per thread, shared by the
     /// shell's connections), so a shell that only forwards it copies and allocates nothing per
-    /// message. The view is valid only during the call; `deliver` must not call into this
-    /// connection (it is being mutated). The output holds every other event.
+    /// message. The core's answers (pongs, close frames) go to `deliver` too, between the
+    /// messages where the peer's bytes caused them, so the output's `outbound` is empty. Views
+    /// are valid only during the call; `deliver` must not call into this connection (it is being
+    /// mutated). The output holds every other event.
     mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
-                          deliver: (MessageView) -> Void) -> ConnectionOutput
+                          deliver: (LentDelivery) -> Void) -> ConnectionOutput
 
     /// The bytes of one message. Throws when the connection is not open or the framing cannot
-    /// carry the message (binary over hixie).
+    /// carry the message (binary over hixie) — except right after a read that closed an open
+    /// connection: until the next call into it, the answers to that read's messages are still
+    /// framed, for the shell to place before the core's close answer (`forEachInOrder`).
     mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8]
 
     /// Starts the closing handshake (RFC 6455 §7.1.2 / hixie-76 §5.3).

@@ -20,4 +20,10 @@ enum Flaw: String, CaseIterable, Sendable {
     /// RFC 6455 §7.4.1: 0–999, 1004–1006, 1015, 1016–2999 and ≥ 5000 are not valid on the wire; this
     /// one answers them with a normal close instead of failing with 1002.
     case acceptsInvalidCloseCodes
+    /// RFC 6455 §5.4, §5.5.2: a ping between the fragments of a message is answered before that
+    /// message; this one writes the echoes of a read before the pongs of the same read.
+    case answersOutOfOrder
+    /// draft-hixie-76 §5.3: a server that reads 0xFF 0x00 sends 0xFF 0x00 back; this one just
+    /// closes TCP.
+    case dropsHixieClosingHandshake
 }

@@ -77,17 +77,23 @@ private struct FlawedEchoSession {
             } catch {
                 output = connection.fail(error)
             }
-            var outbound = output.outbound
-            for event in output.events {
-                guard case .message(let message) = event else { continue }
+            var outbound: [UInt8] = []
+            var echoes: [UInt8] = []
+            output.forEachInOrder(event: { event in
+                guard case .message(let message) = event else { return }
                 if flaw == .skipsUTF8Validation, rewriter?.nextMessageStartedAsText() == true {
-                    guard var frame = try? connection.send(message) else { continue }
+                    guard var frame = try? connection.send(message) else { return }
                     frame[0] = frame[0] & 0xF0 | Opcode.text.rawValue  // the echo goes back as text, unchecked
                     outbound += frame
                 } else if let frame = try? connection.send(message) {
-                    outbound += frame
+                    if flaw == .answersOutOfOrder { echoes += frame } else { outbound += frame }
                 }
-            }
+            }, answer: { answer in
+                if flaw == .dropsHixieClosingHandshake, Array(answer) == HixieFrameEncoder.closingHandshake { return }
+                outbound += answer
+            })
+            // The flaw: a read's echoes all go out before the core's answers of that read.
+            outbound = echoes + outbound
             write(outbound)
             if output.closeTransport { return lingeringClose() }
         }
