@@ -146,8 +146,12 @@ private struct Execution {
         return finish()
     }
 
-    private func finish() -> (Outcome, String) {
-        (outcome, reasons.isEmpty ? "as expected" : reasons.joined(separator: "; "))
+    private mutating func finish() -> (Outcome, String) {
+        if let after = connection?.bytesAfterClose, after > 0 {
+            let rule = connection?.version.framing == .hixie ? "draft-hixie-76 §5.3" : "RFC 6455 §5.5.1"
+            judge(.failed, "sent \(after) bytes after its close: nothing may follow it (\(rule))")
+        }
+        return (outcome, reasons.isEmpty ? "as expected" : reasons.joined(separator: "; "))
     }
 
     private mutating func judge(_ new: Outcome, _ reason: String) {
@@ -194,8 +198,12 @@ private struct Execution {
             if item.handshake?.requireDeflate == true && accepted.deflate == nil {
                 throw Stop(outcome: .unimplemented, reason: "the server declined permessage-deflate")
             }
+            // Inflated within the window the server agreed to (RFC 7692 §7.1.2.1), not merely
+            // whatever zlib can resolve.
+            var inflation = DeflateConfiguration()
+            inflation.verifiesPeerWindow = true
             connection = context.makeConnection(limits: ConnectionLimits(maxFrameSize: 64 << 20, maxMessageSize: 64 << 20),
-                                                random: SeededRandom(seed: random.next()))
+                                                deflateConfiguration: inflation, random: SeededRandom(seed: random.next()))
             pending = context.leftover
             context.leftover = []
         case .rejected(let error, let head)? where (item.handshake?.version ?? "rfc6455") != "rfc6455" && head?.status != 101:

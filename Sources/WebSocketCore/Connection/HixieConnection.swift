@@ -10,10 +10,15 @@ public struct HixieConnection: WebSocketConnection {
     private var buffer = ByteQueue()
     private var parser: HixieFrameParser
     private var closeSent = false
-    /// The last read closed a connection that was open (the peer's close, or a violation): until
-    /// the next call into the connection, `send` still frames the answers to that read's messages,
+    /// The last read brought messages and then closed a connection that was open (the peer's
+    /// close, or a violation): until the next call into the connection, `send` still frames the
+    /// answers to that read's messages,
     /// which the shell places before the close answer (`ConnectionOutput.forEachInOrder`).
     private var closedByLastRead = false
+    private var closeReceived = false
+    /// What the peer sent after its close, unread: nothing may follow a close (RFC 6455 §5.5.1;
+    /// hixie-76 §5.3 for 0xFF 0x00). A client or a test judges it; a server just drops TCP.
+    public private(set) var bytesAfterClose = 0
 
     public init(role: Role, version: ProtocolVersion, limits: ConnectionLimits = ConnectionLimits()) {
         precondition(version.framing == .hixie, "HixieConnection speaks hixie-75/76")
@@ -39,15 +44,25 @@ public struct HixieConnection: WebSocketConnection {
                                handOver: (inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
         closedByLastRead = false
-        guard state != .closed else { return output }
+        guard state != .closed else {
+            if closeReceived { bytesAfterClose += bytes.count }
+            return output
+        }
         let wasOpen = state == .open
-        defer { closedByLastRead = wasOpen && state == .closed }
+        var messages = 0
+        defer {
+            closedByLastRead = wasOpen && state == .closed && messages > 0
+            if closeReceived && !buffer.isEmpty { bytesAfterClose += buffer.count; buffer = ByteQueue() }
+        }
         buffer.append(contentsOf: bytes)
         do throws(WebSocketError) {
             var valid = true
             while state != .closed, let step = try parser.next(&buffer, lendingText: { body in
                 valid = UTF8Validator.isValid(body)
-                if valid { deliver(MessageView(opcode: .text, bytes: body), &output) }
+                if valid {
+                    messages += 1
+                    deliver(MessageView(opcode: .text, bytes: body), &output)
+                }
             }) {
                 switch step {
                 case .textLent:
@@ -58,6 +73,7 @@ public struct HixieConnection: WebSocketConnection {
                     break  // §5.3: frames of other types are read and discarded
                 case .event(.closingHandshake):
                     output.append(.closeReceived(code: nil, reason: ""))
+                    closeReceived = true
                     if !closeSent {
                         output.appendAnswer(HixieFrameEncoder.closingHandshake)
                         closeSent = true

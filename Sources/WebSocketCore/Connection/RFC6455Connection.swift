@@ -14,10 +14,15 @@ public struct RFC6455Connection: WebSocketConnection {
 
     private var assembler: MessageAssembler
     private var closeSent = false
-    /// The last read closed a connection that was open (the peer's close, or a violation): until
-    /// the next call into the connection, `send` still frames the answers to that read's messages,
+    /// The last read brought messages and then closed a connection that was open (the peer's
+    /// close, or a violation): until the next call into the connection, `send` still frames the
+    /// answers to that read's messages,
     /// which the shell places before the close answer (`ConnectionOutput.forEachInOrder`).
     private var closedByLastRead = false
+    private var closeReceived = false
+    /// What the peer sent after its close, unread: nothing may follow a close (RFC 6455 §5.5.1;
+    /// hixie-76 §5.3 for 0xFF 0x00). A client or a test judges it; a server just drops TCP.
+    public private(set) var bytesAfterClose = 0
 
     /// `random` draws the masking keys a client must use (§5.3); inject a seeded one for
     /// deterministic tests.
@@ -60,9 +65,16 @@ public struct RFC6455Connection: WebSocketConnection {
                                handOver: (inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
         closedByLastRead = false
-        guard state != .closed else { return output }  // §7.1.1: nothing is read after the close
+        guard state != .closed else {  // §7.1.1: nothing is read after the close
+            if closeReceived { bytesAfterClose += bytes.count }
+            return output
+        }
         let wasOpen = state == .open
-        defer { closedByLastRead = wasOpen && state == .closed }
+        var messages = 0
+        defer {
+            closedByLastRead = wasOpen && state == .closed && messages > 0
+            if closeReceived && !buffer.isEmpty { bytesAfterClose += buffer.count; buffer = ByteQueue() }
+        }
         buffer.append(contentsOf: bytes)
         // Loaded once per read, not once per event: each load of the reference is a retain.
         let deflate = self.deflate
@@ -71,6 +83,7 @@ public struct RFC6455Connection: WebSocketConnection {
                 if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
                 switch try assembler.step(event, deflate: deflate) {
                 case .message(let opcode, let bytes, _, _)?:
+                    messages += 1
                     deliver(.assembled(opcode, bytes), &output)
                 case .control(let opcode, let payload)?:
                     try handleControl(opcode, payload, &output)
@@ -78,7 +91,10 @@ public struct RFC6455Connection: WebSocketConnection {
                 case nil:
                     // A frame that is a whole message and all in the buffer: read where it lies.
                     if case .header = event {
-                        _ = try assembler.wholeMessageInPlace(&parser, &buffer, deflate: deflate, scratch: &scratch) { deliver($0, &output) }
+                        _ = try assembler.wholeMessageInPlace(&parser, &buffer, deflate: deflate, scratch: &scratch) {
+                            messages += 1
+                            deliver($0, &output)
+                        }
                     }
                 }
             }
@@ -100,6 +116,7 @@ public struct RFC6455Connection: WebSocketConnection {
         case .close:
             let (code, reason) = try Self.parseClosePayload(payload)
             output.append(.closeReceived(code: code, reason: reason))
+            closeReceived = true
             if !closeSent {
                 // §5.5.1: reply with a close, typically echoing the status code received.
                 output.appendAnswer(frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: "")))

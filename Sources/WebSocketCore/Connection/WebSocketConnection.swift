@@ -7,6 +7,9 @@ public protocol WebSocketConnection {
     var version: ProtocolVersion { get }
     var role: Role { get }
     var state: ConnectionState { get }
+    /// Bytes the peer sent after its close, which nothing may follow (RFC 6455 §5.5.1, hixie-76
+    /// §5.3): not read, counted for whoever judges the peer.
+    var bytesAfterClose: Int { get }
 
     /// Feeds bytes read from the transport (copied before it returns). Not generic: a shell holds
     /// its connection as `any WebSocketConnection`, and a generic requirement then ran unspecialised

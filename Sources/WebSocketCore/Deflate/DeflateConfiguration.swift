@@ -31,6 +31,10 @@ public struct DeflateConfiguration: Hashable, Sendable {
     /// overhead on tiny payloads.
     public var minimumCompressedSize: Int
     public var windowBits8Policy: WindowBits8Policy
+    /// Inflate as a checker does: refuse a back-reference beyond the window the peer agreed to
+    /// (RFC 7692 §7.1.2), which zlib checks only against what it has already handed out. Off in
+    /// a server or gateway, which accept what they can read; on in the conformance runner.
+    public var verifiesPeerWindow = false
 
     public init(ownMaxWindowBits: Int = 15, peerMaxWindowBits: Int = 15,
                 ownNoContextTakeover: Bool = false, requestPeerNoContextTakeover: Bool = false,

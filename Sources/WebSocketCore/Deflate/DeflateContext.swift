@@ -72,7 +72,7 @@ public final class DeflateContext {
 
     private func makeInflater() throws(WebSocketError) {
         do {
-            inflater = try Inflater(windowBits: agreement.inbound(for: role).windowBits)
+            inflater = try Inflater(windowBits: agreement.inbound(for: role).windowBits, verifiesWindow: configuration.verifiesPeerWindow)
         } catch {
             throw .inflateFailed("cannot initialise zlib")
         }

@@ -8,13 +8,22 @@ import CZlib
 public final class Inflater {
     private let stream: UnsafeMutablePointer<z_stream>
     public let windowBits: Int
+    /// Output per call into zlib when the window is verified (`verifiesWindow`), else unbounded.
+    private let outputSlice: Int
+
+    /// zlib resolves a back-reference from what it wrote in the current call, then from its
+    /// window (the last 2^windowBits bytes): with at most this much output per call, a distance
+    /// beyond the window + 64 bytes finds nothing and fails ("invalid distance too far back").
+    static let verifyingSlice = 64
 
     public enum InitError: Error, Hashable { case zlib(code: Int32, windowBits: Int) }
 
     /// `windowBits` as negotiated; 8 is inflated with a 9-bit window, because peers whose zlib
     /// predates 1.2.9 were told "8" and silently compressed with 9, and a larger window inflates
     /// any stream made with a smaller one.
-    public init(windowBits: Int) throws(InitError) {
+    /// `verifiesWindow`: refuse back-references beyond the window (up to 64 bytes of slack) — a
+    /// checker's inflater, slower; otherwise anything zlib can resolve is accepted.
+    public init(windowBits: Int, verifiesWindow: Bool = false) throws(InitError) {
         let bits = max(windowBits, 9)
         // See Deflater.init: no stored property is set until zlib has accepted the stream.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -26,6 +35,7 @@ public final class Inflater {
         }
         self.stream = stream
         self.windowBits = bits
+        outputSlice = verifiesWindow ? Self.verifyingSlice : Int.max
     }
 
     deinit {
@@ -76,7 +86,7 @@ public final class Inflater {
         // Output space is never more than the budget plus one byte: a bomb stops there.
         let space = min(limit + 1, max(Self.smallestFirstSpace, min(input.count * Self.firstSpacePerInputByte, Self.largestFirstSpace)))
         // An empty array with room enough (an `InflateScratch`'s) is filled through the stack scratch.
-        if output.isEmpty && output.capacity < space {
+        if output.isEmpty && output.capacity < space && outputSlice == Int.max {
             output = [UInt8](unsafeUninitializedCapacity: space) { buffer, count in
                 (count, next) = step(into: buffer)
             }
@@ -86,7 +96,7 @@ public final class Inflater {
             let room = limit - output.count + 1
             guard room > 0 else { return .messageTooLarge(limit: limit) }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchBytes) { scratch in
-                let space = UnsafeMutableBufferPointer(rebasing: scratch[0..<min(room, scratch.count)])
+                let space = UnsafeMutableBufferPointer(rebasing: scratch[0..<min(room, scratch.count, outputSlice)])
                 let produced: Int
                 (produced, next) = step(into: space)
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: space[0..<produced]))

@@ -23,6 +23,8 @@ public struct ClientHandshakeConfiguration: Sendable {
     /// Fixed keys instead of random ones (RFC 6455 `Sec-WebSocket-Key`; hixie-76 Key1, Key2 and
     /// key3), for known-answer tests and deliberately wrong handshakes.
     public var fixedKeys: FixedKeys?
+    /// The connection runs over TLS: a hixie answer's Location must then be a `wss://` URL.
+    public var secure = false
 
     public struct FixedKeys: Sendable, Hashable {
         public var key: String?
@@ -179,6 +181,7 @@ public struct ClientHandshake {
             deflate = try DeflateNegotiation.validateResponse(elements, offers: configuration.deflateOffers,
                                                               configuration: configuration.deflate)
         case .hixie76, .hixie75:
+            try validateHixieEcho(headers)
             let name = configuration.version == .hixie76 ? "Sec-WebSocket-Protocol" : "WebSocket-Protocol"
             if let chosen = headers.first(name) {
                 guard configuration.subprotocols.first == chosen else { throw .unexpectedSubprotocol(chosen) }
@@ -188,6 +191,34 @@ public struct ClientHandshake {
         return AcceptedClientHandshake(response: response, version: configuration.version, subprotocol: subprotocol,
                                        deflate: deflate.map { $0.0 }, compressOutbound: deflate?.compressOutbound ?? false,
                                        leftover: buffer.consumeAll())
+    }
+}
+
+extension ClientHandshake {
+    /// hixie-76 §4.1 steps 38–39 (hixie-75 §4.1 likewise): the answer echoes the request's origin
+    /// and names the URL the client asked for — scheme, host, port and resource — exactly.
+    private func validateHixieEcho(_ headers: HTTPHeaders) throws(WebSocketError) {
+        let prefix = configuration.version == .hixie76 ? "Sec-" : ""
+        let origin = configuration.origin ?? "null"
+        guard let answeredOrigin = headers.first(prefix + "WebSocket-Origin") else {
+            throw .malformedResponse("no \(prefix)WebSocket-Origin")
+        }
+        guard answeredOrigin == origin else {
+            throw .malformedResponse("\(prefix)WebSocket-Origin is '\(answeredOrigin)', the request's origin is '\(origin)'")
+        }
+        let scheme = configuration.secure ? "wss" : "ws"
+        var accepted = ["\(scheme)://\(configuration.host)\(configuration.target)"]
+        // The URL names the port only when it is not the scheme's default.
+        let defaultPort = configuration.secure ? ":443" : ":80"
+        if configuration.host.hasSuffix(defaultPort) {
+            accepted.append("\(scheme)://\(configuration.host.dropLast(defaultPort.count))\(configuration.target)")
+        }
+        guard let location = headers.first(prefix + "WebSocket-Location") else {
+            throw .malformedResponse("no \(prefix)WebSocket-Location")
+        }
+        guard accepted.contains(location) else {
+            throw .malformedResponse("\(prefix)WebSocket-Location is '\(location)', expected '\(accepted[0])'")
+        }
     }
 }
 

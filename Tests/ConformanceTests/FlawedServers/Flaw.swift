@@ -26,4 +26,16 @@ enum Flaw: String, CaseIterable, Sendable {
     /// draft-hixie-76 §5.3: a server that reads 0xFF 0x00 sends 0xFF 0x00 back; this one just
     /// closes TCP.
     case dropsHixieClosingHandshake
+    /// hixie-76 §5.2 / hixie-75 §5.2: the Location is the URL the client asked for; this one
+    /// names the host's root instead of the resource.
+    case hixieLocationWithoutResource
+    /// hixie-76 §5.2 / hixie-75 §5.2: the answer echoes the request's Origin; this one answers a
+    /// fixed one.
+    case hixieOriginNotEchoed
+    /// RFC 6455 §5.5.1 (hixie-76 §5.3): nothing follows a close; this one sends a last text
+    /// message behind its close frame (or 0xFF 0x00).
+    case sendsAfterClose
+    /// RFC 7692 §7.1.2.1: having answered `server_max_window_bits=N`, a server compresses within
+    /// 2^N bytes of history; this one compresses with the full 32 KiB window anyway.
+    case ignoresServerMaxWindowBits
 }

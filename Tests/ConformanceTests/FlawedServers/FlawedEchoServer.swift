@@ -94,6 +94,9 @@ private struct FlawedEchoSession {
             })
             // The flaw: a read's echoes all go out before the core's answers of that read.
             outbound = echoes + outbound
+            if flaw == .sendsAfterClose, output.closeTransport, connection.version != .hixie75 {
+                outbound += connection.version == .hixie76 ? [0x00] + Array("late".utf8) + [0xFF] : [0x81, 4] + Array("late".utf8)
+            }
             write(outbound)
             if output.closeTransport { return lingeringClose() }
         }
@@ -135,10 +138,28 @@ private struct FlawedEchoSession {
             response = Array(fixed.joined(separator: "\r\n").utf8)
         case .wrongHixieMD5 where accepted.version == .hixie76:
             response[response.count - 1] ^= 0x01
+        case .hixieLocationWithoutResource where accepted.version.framing == .hixie:
+            response = Self.rewritingHeader("WebSocket-Location", of: response) { location in
+                let afterScheme = location.range(of: "://").map { location[$0.upperBound...] } ?? location[...]
+                return location.prefix(location.count - afterScheme.count) + (afterScheme.split(separator: "/").first ?? "") + "/"
+            }
+        case .hixieOriginNotEchoed where accepted.version.framing == .hixie:
+            response = Self.rewritingHeader("WebSocket-Origin", of: response) { _ in "http://example.com" }
         default:
             break
         }
         return response
+    }
+
+    /// The answer with the value of each header whose name ends with `suffix` (hixie-76's `Sec-`
+    /// names too) rewritten; the bytes after the head (hixie-76's MD5 answer) kept as they are.
+    private static func rewritingHeader(_ suffix: String, of response: [UInt8], _ rewrite: (String) -> String) -> [UInt8] {
+        let end = response.indices.first { Array(response[$0..<min($0 + 4, response.count)]) == Array("\r\n\r\n".utf8) } ?? response.count
+        let head = String(decoding: response[..<end], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false).map { line in
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased().hasSuffix(suffix.lowercased()) else { return String(line) }
+            return line[..<colon] + ": " + rewrite(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return Array(head.joined(separator: "\r\n").utf8) + response[end...]
     }
 
     /// 4 MiB, not the core's 16: the 64 MiB deflate bomb is refused after 4 MiB of inflation, fast
@@ -147,12 +168,13 @@ private struct FlawedEchoSession {
 
     private func makeConnection(_ accepted: AcceptedHandshake) -> any WebSocketConnection {
         guard var agreement = accepted.deflate?.agreement,
-              flaw == .ignoresServerNoContextTakeover || flaw == .assumesClientNoContextTakeover else {
+              [.ignoresServerNoContextTakeover, .assumesClientNoContextTakeover, .ignoresServerMaxWindowBits].contains(flaw) else {
             return accepted.makeConnection(limits: Self.limits)
         }
         // The answer already went out as negotiated; the connection is built from another agreement.
         if flaw == .ignoresServerNoContextTakeover { agreement.serverNoContextTakeover = false }
         if flaw == .assumesClientNoContextTakeover { agreement.clientNoContextTakeover = true }
+        if flaw == .ignoresServerMaxWindowBits { agreement.serverMaxWindowBits = 15 }
         let context = DeflateContext(agreement: agreement, role: .server, compressOutbound: accepted.deflate!.compressOutbound)
         return RFC6455Connection(role: .server, version: accepted.version, deflate: context, limits: Self.limits)
     }
