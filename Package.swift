@@ -15,10 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // wss:// (issue 7). Brings BoringSSL: the largest build cost of the package, so only the
+        // wss://. Brings BoringSSL: the largest build cost of the package, so only the
         // Gateway links it.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        // Scale-out (issue 8): several instances share a room through PostgreSQL (INSERT + NOTIFY).
+        // Scale-out: several instances share a room through PostgreSQL (INSERT + NOTIFY).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [

@@ -16,24 +16,24 @@ struct BenchClient {
         case output(ConnectionOutput, opened: Bool)
     }
 
-    private var handshake: ClientHandshake
-    private var connection: (any WebSocketConnection)?
+    private var session: ClientSession
 
     init(host: String, port: Int, path: String, version: ProtocolVersion, deflate: Bool) {
-        var random = SeededRandom(seed: UInt64.random(in: .min ... .max))
-        handshake = ClientHandshake(configuration: ClientHandshakeConfiguration(
+        var configuration = ClientHandshakeConfiguration(
             version: version, host: "\(host):\(port)", target: path,
-            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), random: &random)
+            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : [])
+        configuration.deflate = Self.deflate
+        session = ClientSession(configuration: configuration, random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
     }
 
     static let deflate = DeflateConfiguration(compressionLevel: 1)
 
-    var request: [UInt8] { handshake.request }
-    var isOpen: Bool { connection?.state == .open }
+    var request: [UInt8] { session.request }
+    var isOpen: Bool { session.state == .open }
 
     /// `bytes` is read before it returns (the core copies what it keeps).
     mutating func receive(_ bytes: UnsafeRawBufferPointer) -> Update {
-        receive(bytes) { open, bytes in open.receive(bytes) }
+        update(session.receive(bytes))
     }
 
     /// The same, with each message lent to `deliver` where it lies (the core's
@@ -41,49 +41,28 @@ struct BenchClient {
     /// in the output's events. `deliver` must not call back into this client.
     mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
                           deliver: (LentDelivery) -> Void) -> Update {
-        receive(bytes) { open, bytes in open.receive(bytes, scratch: &scratch, deliver: deliver) }
+        update(session.receive(bytes, scratch: &scratch, deliver: deliver))
     }
 
-    private mutating func receive(_ bytes: UnsafeRawBufferPointer,
-                                  _ read: (inout any WebSocketConnection, UnsafeRawBufferPointer) -> ConnectionOutput) -> Update {
-        var leftover: [UInt8] = []
-        var opened = false
-        if connection == nil {
-            switch handshake.receive(bytes) {
-            case .needMoreData: return .waiting
-            case .accepted(let accepted):
-                connection = accepted.makeConnection(deflateConfiguration: Self.deflate,
-                                                     random: SeededRandom(seed: UInt64.random(in: .min ... .max)))
-                leftover = accepted.leftover
-                opened = true
-            case .rejected(_, let head):
-                return head == nil ? .failed : .refused
-            }
+    private func update(_ output: SessionOutput) -> Update {
+        switch output.handshake {
+        case nil:
+            return session.isHandshaking ? .waiting : .output(output.connection, opened: false)
+        case .opened?:
+            return .output(output.connection, opened: true)
+        case .failed(_, let head)?:
+            return head == nil ? .failed : .refused
+        case .request?, .plainHTTP?:
+            return .failed
         }
-        guard var open = connection else { return .failed }
-        connection = nil   // unique while it mutates: no copy of its buffers
-        let output: ConnectionOutput
-        if opened {
-            output = leftover.isEmpty ? ConnectionOutput() : leftover.withUnsafeBytes { read(&open, $0) }
-        } else {
-            output = bytes.isEmpty ? ConnectionOutput() : read(&open, bytes)
-        }
-        connection = open
-        return .output(output, opened: opened)
     }
 
     mutating func send(_ message: Message) -> [UInt8]? {
-        guard var open = connection else { return nil }
-        connection = nil
-        defer { connection = open }
-        return try? open.send(message)
+        try? session.send(message)
     }
 
     /// Starts the closing handshake.
     mutating func close() -> [UInt8]? {
-        guard var open = connection else { return nil }
-        connection = nil
-        defer { connection = open }
-        return (try? open.close(code: .normalClosure, reason: "bye"))?.outbound
+        (try? session.close(code: .normalClosure, reason: "bye"))?.outbound
     }
 }

@@ -19,7 +19,7 @@ public struct BroadcastLoad: Sendable {
     public var deflate: Bool
     public var seconds: Double
     public var warmupSeconds: Double
-    /// More instances of the same room (a cluster, issue 8): member i connects to the i-th of
+    /// More instances of the same room (a cluster): member i connects to the i-th of
     /// (host, port) followed by these, round robin, so senders and receivers sit on every instance.
     public var moreEndpoints: [(host: String, port: Int)] = []
 

@@ -10,8 +10,8 @@ indirect enum JSONValue {
 
 /// Writes the room's outbound JSON directly — byte for byte what `JSONSerialization` writes with
 /// `.sortedKeys` and `.withoutEscapingSlashes` (ChatEncodingTests compares the two), without
-/// bridging every value through `Any`: that path was 42 % of the gateway's CPU in a 100-member
-/// room where every member talks (each line is encoded once per dialect).
+/// bridging every value through `Any`, which dominates the gateway's CPU in a room where every
+/// member talks (each line is encoded once per dialect; figures in docs/benchmarks.md).
 enum JSONText {
     static func encode(_ value: JSONValue) -> String {
         var bytes: [UInt8] = []

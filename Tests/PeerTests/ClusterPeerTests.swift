@@ -4,7 +4,7 @@ import Testing
 import Glibc
 #endif
 
-/// Scale-out (issue 8): several gateway processes share one room through one PostgreSQL server —
+/// Scale-out: several gateway processes share one room through one PostgreSQL server —
 /// real instances (the release/debug binary), real PostgreSQL (Debian's), real clients (Perl
 /// hixie-76, Python websockets with and without deflate). Every check is by content and, for the
 /// `passerelle.chat.v1` members, by the room's sequence numbers: contiguous, increasing, the same

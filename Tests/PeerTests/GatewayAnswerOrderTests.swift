@@ -20,15 +20,13 @@ import WebSocketCore
     }
 
     /// The client's bytes: a fragmented text with a ping between its fragments, a ping, a text, a close.
-    static func stream(_ connection: inout any WebSocketConnection) throws -> [UInt8] {
-        guard var client = connection as? RFC6455Connection else { throw PeerError("not RFC 6455") }
+    static func stream(_ client: inout ClientSession) throws -> [UInt8] {
         let fragments = try client.send(.text("un, deux, trois"), fragmentSize: 3)
         let first = fragments.count > 9 ? 2 + 4 + 3 : fragments.count
         var bytes = Array(fragments[..<first]) + (try client.ping(Array("p1".utf8))) + Array(fragments[first...])
         bytes += try client.ping(Array("p2".utf8))
         bytes += try client.send(.text("quatre"))
         bytes += try client.close(code: .normalClosure, reason: "").outbound
-        connection = client
         return bytes
     }
 
@@ -38,17 +36,16 @@ import WebSocketCore
     /// returns what came back in wire order.
     static func exchange(_ gateway: TestGateway, deflate: Bool, cuts: (Int) -> [Range<Int>], pause: TimeInterval) throws -> [Seen] {
         let client = try LoopbackClient(port: gateway.port)
-        let accepted = try client.handshake(ClientHandshakeConfiguration(
+        var connection = try client.open(ClientHandshakeConfiguration(
             host: "127.0.0.1:\(gateway.port)", target: "/echo",
-            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []))
-        var connection = accepted.makeConnection(random: SeededRandom(seed: 3))
+            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), seed: 3)
         let bytes = try stream(&connection)
         for range in cuts(bytes.count) {
             try client.send(Array(bytes[range]))
             if pause > 0 { Thread.sleep(forTimeInterval: pause) }
         }
         var seen: [Seen] = []
-        var input = accepted.leftover
+        var input: [UInt8] = []
         while true {
             for event in connection.receive(input).events {
                 switch event {
@@ -76,7 +73,10 @@ import WebSocketCore
         for (name, configuration, deflate) in Self.configurations() {
             let gateway = try TestGateway(configuration)
             // The compressed stream is shorter than the plain one: each cut within its own length.
-            var plain: any WebSocketConnection = RFC6455Connection(role: .client, random: SeededRandom(seed: 3))
+            var plain = ClientSession(configuration: ClientHandshakeConfiguration(host: "h", target: "/echo"), random: SeededRandom(seed: 3))
+            var server = ServerSession()
+            _ = server.receive(plain.request)
+            _ = plain.receive(server.accept().outbound)
             let longest = try Self.stream(&plain).count
             for cut in 1..<longest {
                 let seen = try Self.exchange(gateway, deflate: deflate, cuts: { [0..<min(cut, $0), min(cut, $0)..<$0] }, pause: 0.002)

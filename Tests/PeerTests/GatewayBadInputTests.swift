@@ -15,17 +15,17 @@ import WebSocketCore
 
     /// An RFC 6455 member opened with the core's client.
     static func member(_ gateway: TestGateway, path: String = "/chat", deflate: Bool = false, subprotocols: [String] = [])
-        throws -> (LoopbackClient, any WebSocketConnection, [UInt8]) {
+        throws -> (LoopbackClient, ClientSession) {
         let client = try LoopbackClient(port: gateway.port)
-        let accepted = try client.handshake(ClientHandshakeConfiguration(
+        let session = try client.open(ClientHandshakeConfiguration(
             host: "127.0.0.1:\(gateway.port)", target: path, subprotocols: subprotocols,
-            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []))
-        return (client, accepted.makeConnection(random: SeededRandom(seed: 9)), accepted.leftover)
+            deflateOffers: deflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : []), seed: 9)
+        return (client, session)
     }
 
     /// Reads until the server's close frame; returns its code, and whether TCP then closed.
-    static func closeCode(_ client: LoopbackClient, _ connection: inout any WebSocketConnection, pending: [UInt8] = []) throws -> (CloseCode?, Bool) {
-        let (_, events) = try client.receiveMessages(Int.max, on: &connection, pending: pending)
+    static func closeCode(_ client: LoopbackClient, _ session: inout ClientSession) throws -> (CloseCode?, Bool) {
+        let (_, events) = try client.receiveMessages(Int.max, on: &session)
         let code = events.compactMap { event -> CloseCode?? in
             if case .closeReceived(let code, _) = event { return .some(code) }
             return nil
@@ -117,7 +117,7 @@ import WebSocketCore
     ])
     func badFrameGetsItsCloseCode(kind: String, code: UInt16) throws {
         let gateway = try Self.gateway()
-        var (client, connection, leftover) = try Self.member(gateway, path: "/echo")
+        var (client, connection) = try Self.member(gateway, path: "/echo")
         let key: UInt32 = 0x1234_5678
         let bytes: [UInt8]
         switch kind {
@@ -134,16 +134,15 @@ import WebSocketCore
             bytes = FrameEncoder.frame(opcode: Opcode(0x5), payload: [], maskingKey: key)
         }
         try client.send(bytes)
-        let (received, closed) = try Self.closeCode(client, &connection, pending: leftover)
+        let (received, closed) = try Self.closeCode(client, &connection)
         #expect(received == CloseCode(code), "\(kind)")
         #expect(closed, "TCP closed after the close frame")
-        leftover = []
         try Self.stillServes(gateway)
     }
 
     @Test func deflateBombIsStoppedAtTheMessageLimit() throws {
         let gateway = try Self.gateway()
-        let (client, connectionValue, leftover) = try Self.member(gateway, path: "/echo", deflate: true)
+        let (client, connectionValue) = try Self.member(gateway, path: "/echo", deflate: true)
         var connection = connectionValue
         // 64 MiB of zeros compress to ~64 KiB, under the 64 KiB frame limit once split.
         let bomb = try Deflater(windowBits: 15).compress([UInt8](repeating: 0, count: 64 << 20))
@@ -155,7 +154,7 @@ import WebSocketCore
                                         rsv1: i == 0, maskingKey: key)
         }
         try? client.send(bytes)
-        let (received, closed) = try Self.closeCode(client, &connection, pending: leftover)
+        let (received, closed) = try Self.closeCode(client, &connection)
         #expect(received == .messageTooBig)
         #expect(closed)
         let stats = try #require(gateway.closedConnections(atLeast: 1).first)
@@ -165,8 +164,8 @@ import WebSocketCore
 
     @Test func demoStopAndGarbageNeitherStopTheServerNorReachOthers() throws {
         let gateway = try Self.gateway()
-        var (speaker, speakerConnection, _) = try Self.member(gateway)
-        var (listener, listenerConnection, listenerLeftover) = try Self.member(gateway)
+        var (speaker, speakerConnection) = try Self.member(gateway)
+        var (listener, listenerConnection) = try Self.member(gateway)
         while try gateway.server.roomMemberCount() < 2 { Thread.sleep(forTimeInterval: 0.02) }
         for garbage in ["garbage", #"{"action":"nope","msg":"x"}"#, #"{"action":"ctrl/chat/out","msg":null}"#] {
             try speaker.send(speakerConnection.send(.text(garbage)))
@@ -174,19 +173,17 @@ import WebSocketCore
         try speaker.send(speakerConnection.send(.binary([1, 2, 3])))
         try speaker.send(speakerConnection.send(.text(RoomPeerTests.tutorialFrame("x", "demo.stop"))))
         try speaker.send(speakerConnection.send(.text(RoomPeerTests.tutorialFrame("x", "still here"))))
-        let (messages, _) = try listener.receiveMessages(2, on: &listenerConnection, pending: listenerLeftover)
+        let (messages, _) = try listener.receiveMessages(2, on: &listenerConnection)
         #expect(messages == [
             .text(#"{"action":"ws/chat/in","msg":{"from":"x","message":"demo.stop"}}"#),
             .text(#"{"action":"ws/chat/in","msg":{"from":"x","message":"still here"}}"#),
         ], "garbage is never broadcast; demo.stop is a line like any other")
-        listenerLeftover = []
         // A newcomer still gets in and is heard.
-        var (late, lateConnection, lateLeftover) = try Self.member(gateway)
+        var (late, lateConnection) = try Self.member(gateway)
         while try gateway.server.roomMemberCount() < 3 { Thread.sleep(forTimeInterval: 0.02) }
         try late.send(lateConnection.send(.text(RoomPeerTests.tutorialFrame("late", "bonjour"))))
-        let (heard, _) = try late.receiveMessages(1, on: &lateConnection, pending: lateLeftover)
+        let (heard, _) = try late.receiveMessages(1, on: &lateConnection)
         #expect(heard == [.text(#"{"action":"ws/chat/in","msg":{"from":"late","message":"bonjour"}}"#)])
-        lateLeftover = []
         _ = speakerConnection
     }
 
@@ -205,7 +202,7 @@ import WebSocketCore
         #expect(try get("/nope").hasPrefix("HTTP/1.1 404 "))
         #expect(try get("/", method: "POST").hasPrefix("HTTP/1.1 405 "))
         let upgradeToUnknown = try LoopbackClient(port: gateway.port)
-        #expect(throws: PeerError.self) { _ = try upgradeToUnknown.handshake(ClientHandshakeConfiguration(host: "x", target: "/nope")) }
+        #expect(throws: PeerError.self) { _ = try upgradeToUnknown.open(ClientHandshakeConfiguration(host: "x", target: "/nope")) }
     }
 
     /// `--no-legacy`: a hixie-76 request (Perl's, as a 2011 device sends it) is refused with 426
@@ -223,6 +220,6 @@ import WebSocketCore
         #expect(answer.hasPrefix("HTTP/1.1 426 "), "\(answer)")
         #expect(answer.contains("Sec-WebSocket-Version: 13, 8, 7"), "\(answer)")
         let modern = try LoopbackClient(port: gateway.port)
-        _ = try modern.handshake(ClientHandshakeConfiguration(host: "x", target: "/echo"))
+        _ = try modern.open(ClientHandshakeConfiguration(host: "x", target: "/echo"))
     }
 }

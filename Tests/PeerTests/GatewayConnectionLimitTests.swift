@@ -17,7 +17,7 @@ import WebSocketCore
     static func open(_ count: Int, _ gateway: TestGateway) throws -> [LoopbackClient] {
         try (0..<count).map { _ in
             let client = try LoopbackClient(port: gateway.port)
-            _ = try client.handshake(ClientHandshakeConfiguration(host: "x", target: "/echo"))
+            _ = try client.open(ClientHandshakeConfiguration(host: "x", target: "/echo"))
             return client
         }
     }

@@ -6,10 +6,9 @@ import WebSocketCore
 /// Members that vanish or misbehave at the transport level: each is cleaned up, told nothing it
 /// cannot hear, and the room keeps working for everyone else.
 @Suite(.serialized) struct GatewayFaultTests {
-    static func hixieMember(_ gateway: TestGateway, path: String = "/serveur.php") throws -> (LoopbackClient, any WebSocketConnection, [UInt8]) {
+    static func hixieMember(_ gateway: TestGateway, path: String = "/serveur.php") throws -> (LoopbackClient, ClientSession) {
         let client = try LoopbackClient(port: gateway.port)
-        let accepted = try client.handshake(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(gateway.port)", target: path))
-        return (client, accepted.makeConnection(), accepted.leftover)
+        return (client, try client.open(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(gateway.port)", target: path)))
     }
 
     static func waitForMembers(_ count: Int, _ gateway: TestGateway) throws {
@@ -19,10 +18,10 @@ import WebSocketCore
     }
 
     /// Two members still talk after a third left the way a fault leaves.
-    static func roomStillWorks(_ gateway: TestGateway, _ speaker: LoopbackClient, _ speakerConnection: inout any WebSocketConnection,
-                               _ listener: LoopbackClient, _ listenerConnection: inout any WebSocketConnection, pending: [UInt8]) throws {
+    static func roomStillWorks(_ gateway: TestGateway, _ speaker: LoopbackClient, _ speakerConnection: inout ClientSession,
+                               _ listener: LoopbackClient, _ listenerConnection: inout ClientSession) throws {
         try speaker.send(speakerConnection.send(.text(RoomPeerTests.tutorialFrame("A", "toujours là"))))
-        let (messages, _) = try listener.receiveMessages(1, on: &listenerConnection, pending: pending)
+        let (messages, _) = try listener.receiveMessages(1, on: &listenerConnection)
         #expect(messages == [.text(#"{"action":"ws/chat/in","msg":{"from":"A","message":"toujours là"}}"#)])
     }
 
@@ -33,10 +32,10 @@ import WebSocketCore
     @Test(arguments: Departure.allCases)
     func memberVanishingMidFrame(_ departure: Departure) throws {
         let gateway = try GatewayBadInputTests.gateway()
-        var (speaker, speakerConnection, _) = try GatewayBadInputTests.member(gateway)
-        var (listener, listenerConnection, listenerLeftover) = try GatewayBadInputTests.member(gateway)
+        var (speaker, speakerConnection) = try GatewayBadInputTests.member(gateway)
+        var (listener, listenerConnection) = try GatewayBadInputTests.member(gateway)
         let hixie = departure == .hixieResetMidFrame || departure == .hixieFinMidFrame
-        let (leaver, _, _) = hixie ? try Self.hixieMember(gateway) : try GatewayBadInputTests.member(gateway)
+        let (leaver, _) = hixie ? try Self.hixieMember(gateway) : try GatewayBadInputTests.member(gateway)
         try Self.waitForMembers(3, gateway)
         // Half a frame: a text announced at 100 bytes with 10 sent, or a hixie frame with no 0xFF.
         let half = hixie ? [0x00] + Array("à moitié".utf8)
@@ -56,23 +55,22 @@ import WebSocketCore
         let gone = try #require(gateway.closedConnections(atLeast: 1).first)
         #expect(gone.version == (hixie ? .hixie76 : .rfc6455))
         if !hixie { #expect(gone.closeCode == .abnormalClosure, "\(gone)") }
-        try Self.roomStillWorks(gateway, speaker, &speakerConnection, listener, &listenerConnection, pending: listenerLeftover)
+        try Self.roomStillWorks(gateway, speaker, &speakerConnection, listener, &listenerConnection)
     }
 
     /// A peer that keeps sending after its close frame: RFC 6455 §5.5.1 — after the close, no
     /// more data frames. The gateway answers the close once, echoes nothing after it, and closes TCP.
     @Test func framesAfterCloseAreIgnored() throws {
         let gateway = try GatewayBadInputTests.gateway()
-        var (client, connection, leftover) = try GatewayBadInputTests.member(gateway, path: "/echo")
+        var (client, connection) = try GatewayBadInputTests.member(gateway, path: "/echo")
         let key: UInt32 = 0x5555_AAAA
         var bytes = try connection.close(code: .normalClosure, reason: "au revoir").outbound
         bytes += FrameEncoder.frame(opcode: .text, payload: Array("après la fin".utf8), maskingKey: key)
         bytes += FrameEncoder.frame(opcode: .ping, payload: Array("encore".utf8), maskingKey: key)
         bytes += FrameEncoder.frame(opcode: .close, payload: [0x03, 0xE8], maskingKey: key)
         try client.send(bytes)
-        var received = leftover
+        var received: [UInt8] = []
         while let more = try client.receive() { received += more }
-        leftover = []
         // Exactly one frame came back: the close answer, 1000 (the client core still delivers data
         // received after its own close, RFC 6455 §5.5.1, so an echo would show here).
         let events = connection.receive(received).events
@@ -88,9 +86,9 @@ import WebSocketCore
     /// hixie-76 §5.3: after 0xFF 0x00, frames are not messages any more.
     @Test func hixieFramesAfterCloseAreIgnored() throws {
         let gateway = try GatewayBadInputTests.gateway()
-        let (client, _, leftover) = try Self.hixieMember(gateway, path: "/echo")
+        let (client, _) = try Self.hixieMember(gateway, path: "/echo")
         try client.send([0xFF, 0x00, 0x00] + Array("trop tard".utf8) + [0xFF])
-        var received = leftover
+        var received: [UInt8] = []
         while let more = try client.receive() { received += more }
         #expect(received == [0xFF, 0x00], "only the closing handshake comes back: \(received)")
         let stats = try #require(gateway.closedConnections(atLeast: 1).first)
@@ -105,9 +103,9 @@ import WebSocketCore
             $0.hixieIdleTimeoutSeconds = 0.6
             $0.closeTimeoutSeconds = 0.5   // it is sent 0xFF 0x00 and cannot answer: TCP goes after this
         }
-        let (silent, _, _) = try Self.hixieMember(gateway)
-        var (speaker, speakerConnection, _) = try GatewayBadInputTests.member(gateway)
-        var (listener, listenerConnection, listenerLeftover) = try GatewayBadInputTests.member(gateway)
+        let (silent, _) = try Self.hixieMember(gateway)
+        var (speaker, speakerConnection) = try GatewayBadInputTests.member(gateway)
+        var (listener, listenerConnection) = try GatewayBadInputTests.member(gateway)
         try Self.waitForMembers(3, gateway)
         // The RFC 6455 members keep talking; the hixie member only listens, then goes quiet.
         let start = Date()
@@ -117,6 +115,6 @@ import WebSocketCore
         var tail: [UInt8] = []
         while let more = try silent.receive() { tail += more }
         #expect(tail.suffix(2) == [0xFF, 0x00], "the hixie member got its closing handshake: \(tail)")
-        try Self.roomStillWorks(gateway, speaker, &speakerConnection, listener, &listenerConnection, pending: listenerLeftover)
+        try Self.roomStillWorks(gateway, speaker, &speakerConnection, listener, &listenerConnection)
     }
 }

@@ -10,15 +10,14 @@ import WebSocketCore
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("passerelle")
     }
 
-    static func member(port: Int) throws -> (LoopbackClient, any WebSocketConnection, [UInt8]) {
+    static func member(port: Int) throws -> (LoopbackClient, ClientSession) {
         var client: LoopbackClient?
         for _ in 0..<400 where client == nil {   // up to 20 s: a loaded machine starts the binary slowly
             client = try? LoopbackClient(port: port)
             if client == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
         let connected = try #require(client)
-        let accepted = try connected.handshake(ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/chat"))
-        return (connected, accepted.makeConnection(random: SeededRandom(seed: 9)), accepted.leftover)
+        return (connected, try connected.open(ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/chat"), seed: 9))
     }
 
     /// A member that stops reading is closed once 1 MiB is queued for it — by the per-member limit,
@@ -29,10 +28,10 @@ import WebSocketCore
     func slowConsumerIsClosedWithoutHurtingOthers(_ limits: [String]) throws {
         let port = try PeerProcess.freePort()
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "info"] + limits)
-        let (stuck, _, _) = try Self.member(port: port)
+        let (stuck, _) = try Self.member(port: port)
         stuck.shrinkReceiveBuffer()
-        var (speaker, speakerConnection, _) = try Self.member(port: port)
-        var (reader, readerConnection, readerLeftover) = try Self.member(port: port)
+        var (speaker, speakerConnection) = try Self.member(port: port)
+        var (reader, readerConnection) = try Self.member(port: port)
         Thread.sleep(forTimeInterval: 0.3)
 
         let before = (ProcessSample.of(server.process.processIdentifier)?.residentBytes ?? 0)
@@ -42,8 +41,7 @@ import WebSocketCore
         for round in 0..<rounds {
             let sent = Date()
             try speaker.send(speakerConnection.send(.text(RoomPeerTests.tutorialFrame("speaker", "\(round) " + line))))
-            let (got, _) = try reader.receiveMessages(1, on: &readerConnection, pending: readerLeftover)
-            readerLeftover = []
+            let (got, _) = try reader.receiveMessages(1, on: &readerConnection)
             worstDelay = max(worstDelay, Date().timeIntervalSince(sent))
             #expect(got.count == 1)
             _ = try? speaker.receiveAvailable(on: &speakerConnection)
@@ -63,7 +61,7 @@ import WebSocketCore
     func messageBodiesAreLoggedOnlyWhenAsked(_ logPayloads: Bool) throws {
         let port = try PeerProcess.freePort()
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "debug"] + (logPayloads ? ["--log-payloads"] : []))
-        var (client, connection, _) = try Self.member(port: port)
+        var (client, connection) = try Self.member(port: port)
         try client.send(connection.send(.text(RoomPeerTests.tutorialFrame("secret-agent", "the password is swordfish"))))
         Thread.sleep(forTimeInterval: 0.3)
         kill(server.process.processIdentifier, SIGTERM)
@@ -81,7 +79,7 @@ import WebSocketCore
         let port = try PeerProcess.freePort()
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"],
                                            environment: ["SWIFTNIO_STRICT": "1"])
-        let (silent, _, _) = try Self.member(port: port)
+        let (silent, _) = try Self.member(port: port)
         Thread.sleep(forTimeInterval: 0.3)
         kill(server.process.processIdentifier, SIGTERM)
         Thread.sleep(forTimeInterval: 0.3)
@@ -109,12 +107,11 @@ import WebSocketCore
             if tv == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
         let hixie = try #require(tv)
-        let tvAccepted = try hixie.handshake(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
-        var tvConnection = tvAccepted.makeConnection()
+        var tvConnection = try hixie.open(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
         let members = try PeerProcess.start("python3", [PeerProcess.script("python_drain_members.py"), "ws://127.0.0.1:\(port)/chat", "20", "4", "100"])
         Thread.sleep(forTimeInterval: 3)
         kill(server.process.processIdentifier, SIGTERM)
-        let (tvMessages, tvEvents) = try hixie.receiveMessages(Int.max, on: &tvConnection, pending: tvAccepted.leftover)
+        let (tvMessages, tvEvents) = try hixie.receiveMessages(Int.max, on: &tvConnection)
         let stopped = server.finish(timeout: 15)
         let run = members.finish(timeout: 30)
         #expect(stopped.status == 0 && !stopped.timedOut, "\(stopped)")
@@ -163,10 +160,9 @@ import WebSocketCore
         let waiting = try LoopbackClient(port: port)
         let request = ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/echo")
         hogs.removeAll()                  // descriptors come back
-        let accepted = try waiting.handshake(request)
-        var connection = accepted.makeConnection(random: SeededRandom(seed: 3))
+        var connection = try waiting.open(request, seed: 3)
         try waiting.send(connection.send(.text("de retour")))
-        let (echo, _) = try waiting.receiveMessages(1, on: &connection, pending: accepted.leftover)
+        let (echo, _) = try waiting.receiveMessages(1, on: &connection)
         kill(pid, SIGTERM)
         let result = server.finish(timeout: 10)
         #expect(echo == [.text("de retour")])
@@ -187,15 +183,13 @@ import WebSocketCore
             if client == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
         let rfc = try #require(client)
-        let accepted = try rfc.handshake(ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/chat"))
-        var rfcConnection = accepted.makeConnection(random: SeededRandom(seed: 4))
+        var rfcConnection = try rfc.open(ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/chat"), seed: 4)
         let hixie = try LoopbackClient(port: port)
-        let hixieAccepted = try hixie.handshake(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
-        var hixieConnection = hixieAccepted.makeConnection()
+        var hixieConnection = try hixie.open(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
         Thread.sleep(forTimeInterval: 0.2)
         kill(server.process.processIdentifier, SIGTERM)
-        let (_, rfcEvents) = try rfc.receiveMessages(Int.max, on: &rfcConnection, pending: accepted.leftover)
-        let (_, hixieEvents) = try hixie.receiveMessages(Int.max, on: &hixieConnection, pending: hixieAccepted.leftover)
+        let (_, rfcEvents) = try rfc.receiveMessages(Int.max, on: &rfcConnection)
+        let (_, hixieEvents) = try hixie.receiveMessages(Int.max, on: &hixieConnection)
         let result = server.finish(timeout: 10)
         #expect(rfcEvents.contains(.closeReceived(code: .goingAway, reason: "server shutting down")), "\(rfcEvents)")
         #expect(hixieEvents == [.closeReceived(code: nil, reason: "")])
@@ -212,8 +206,8 @@ import WebSocketCore
         configuration.idleTimeoutSeconds = 0.8
         configuration.closeTimeoutSeconds = 0.5
         let gateway = try TestGateway(configuration)
-        let (silent, _, _) = try GatewayBadInputTests.member(gateway)
-        var (alive, aliveConnection, _) = try GatewayBadInputTests.member(gateway)
+        let (silent, _) = try GatewayBadInputTests.member(gateway)
+        var (alive, aliveConnection) = try GatewayBadInputTests.member(gateway)
         // The core answers each ping with a pong (RFC 6455 §5.5.2) as the loop reads.
         var pings = 0
         let until = Date().addingTimeInterval(2)

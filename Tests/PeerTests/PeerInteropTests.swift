@@ -56,16 +56,16 @@ import WebSocketCore
         let configuration = ClientHandshakeConfiguration(
             host: "127.0.0.1:\(server.port)", target: "/", origin: "http://passerelle.test",
             deflateOffers: offerDeflate ? [ClientHandshakeConfiguration.browserDeflateOffer] : [])
-        let accepted = try client.handshake(configuration)
+        var connection = try client.open(configuration, seed: 3)
+        let accepted = try #require(connection.accepted)
         if offerDeflate {
             #expect(accepted.deflate == DeflateAgreement(serverMaxWindowBits: 12, clientMaxWindowBits: 12))
         } else {
             #expect(accepted.deflate == nil)
         }
-        var connection = accepted.makeConnection(random: SeededRandom(seed: 3))
         let sent: [Message] = [.text("Bonjour"), .text(String(repeating: "passerelle ", count: 3000)), .binary(Array(0...255)), .text("")]
         for message in sent { try client.send(connection.send(message)) }
-        let (echoes, _) = try client.receiveMessages(sent.count, on: &connection, pending: accepted.leftover)
+        let (echoes, _) = try client.receiveMessages(sent.count, on: &connection)
         #expect(echoes == sent)
         let close = try connection.close(code: .normalClosure, reason: "done")
         try client.send(close.outbound)
@@ -78,13 +78,12 @@ import WebSocketCore
     @Test func hixie76ClientAgainstPerlServer() throws {
         let server = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])
         let client = try LoopbackClient(port: server.port)
-        let accepted = try client.handshake(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(server.port)",
-                                                                          target: "/serveur.php", origin: "null"))
-        #expect(accepted.version == .hixie76)
-        var connection = accepted.makeConnection()
+        var connection = try client.open(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(server.port)",
+                                                                       target: "/serveur.php", origin: "null"))
+        #expect(connection.version == .hixie76)
         let sent: [Message] = [.text("Salut"), .text("h\u{e9}llo \u{20ac}"), .text("")]
         for message in sent { try client.send(connection.send(message)) }
-        let (echoes, _) = try client.receiveMessages(sent.count, on: &connection, pending: accepted.leftover)
+        let (echoes, _) = try client.receiveMessages(sent.count, on: &connection)
         #expect(echoes == sent)
         try client.send(try connection.close(code: .normalClosure, reason: "").outbound)
         let (_, events) = try client.receiveMessages(1, on: &connection)

@@ -5,29 +5,28 @@ import WebSocketCore
 /// handshake, messages both ways (fragmented, compressed), and the closing handshake.
 @Suite struct ClientServerTests {
     struct Pair {
-        var client: any WebSocketConnection
-        var server: any WebSocketConnection
+        var client: ClientSession
+        var server: ServerSession
         var serverAccepted: AcceptedHandshake
     }
 
     static func connect(version: ProtocolVersion, offers: [DeflateParameters] = [], server: ServerHandshakeConfiguration = .init(),
                         seed: UInt64 = 1) throws -> Pair {
-        var random = SeededRandom(seed: seed)
-        var clientHandshake = ClientHandshake(configuration: ClientHandshakeConfiguration(
-            version: version, host: "localhost:11345", target: "/serveur.php", origin: "null", deflateOffers: offers), random: &random)
-        var serverHandshake = ServerHandshake(configuration: server)
-        guard case .accepted(let accepted) = serverHandshake.receive(clientHandshake.request) else {
+        var client = ClientSession(configuration: ClientHandshakeConfiguration(
+            version: version, host: "localhost:11345", target: "/serveur.php", origin: "null", deflateOffers: offers),
+                                   random: SeededRandom(seed: seed))
+        var serverSession = ServerSession(configuration: server)
+        guard case .request(let accepted)? = serverSession.receive(client.request).handshake else {
             throw FixtureError("server did not accept \(version)")
         }
-        guard case .accepted(let clientAccepted) = clientHandshake.receive(accepted.response) else {
+        guard case .opened? = client.receive(serverSession.accept().outbound).handshake else {
             throw FixtureError("client did not accept the answer for \(version)")
         }
-        return Pair(client: clientAccepted.makeConnection(random: SeededRandom(seed: seed + 1)),
-                    server: accepted.makeConnection(), serverAccepted: accepted)
+        return Pair(client: client, server: serverSession, serverAccepted: accepted)
     }
 
-    static func deliver(_ bytes: [UInt8], to connection: inout any WebSocketConnection) -> ConnectionOutput {
-        connection.receive(bytes)
+    static func deliver(_ bytes: [UInt8], to session: inout some WebSocketSession) -> SessionOutput {
+        session.receive(bytes)
     }
 
     @Test(arguments: ProtocolVersion.allCases)
@@ -87,9 +86,8 @@ import WebSocketCore
 
     @Test func fragmentedCompressedMessageFromClient() throws {
         var pair = try Self.connect(version: .rfc6455, offers: [ClientHandshakeConfiguration.browserDeflateOffer])
-        guard var client = pair.client as? RFC6455Connection else { throw FixtureError("not RFC 6455") }
         let text = String(repeating: "fragment ", count: 1000)
-        let wire = try client.send(.text(text), fragmentSize: 7)
+        let wire = try pair.client.send(.text(text), fragmentSize: 7)
         // Deliver one byte at a time: same single message.
         var events: [ConnectionEvent] = []
         for byte in wire { events += pair.server.receive([byte]).events }
@@ -98,10 +96,9 @@ import WebSocketCore
 
     @Test func pingIsAnsweredWithPong() throws {
         var pair = try Self.connect(version: .rfc6455)
-        guard var client = pair.client as? RFC6455Connection else { throw FixtureError("not RFC 6455") }
-        let output = pair.server.receive(try client.ping([1, 2, 3]))
+        let output = pair.server.receive(try pair.client.ping([1, 2, 3]))
         #expect(output.events == [.ping([1, 2, 3])])
-        #expect(client.receive(output.outbound).events == [.pong([1, 2, 3])])
+        #expect(pair.client.receive(output.outbound).events == [.pong([1, 2, 3])])
     }
 
     @Test func serverFailsWithCloseCodeThenIgnoresInput() throws {
@@ -112,6 +109,6 @@ import WebSocketCore
         #expect(pair.client.receive(output.outbound).events.first == .closeReceived(code: .invalidPayloadData, reason: WebSocketError.invalidUTF8.reason))
         #expect(throws: WebSocketError.connectionNotOpen) { _ = try pair.client.send(.text("late")) }
         let late = FrameEncoder.frame(opcode: .text, payload: Array("late".utf8), maskingKey: 7)
-        #expect(pair.server.receive(late) == ConnectionOutput())
+        #expect(pair.server.receive(late).connection == ConnectionOutput())
     }
 }

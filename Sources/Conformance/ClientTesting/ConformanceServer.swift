@@ -105,28 +105,30 @@ public final class ConformanceServer: @unchecked Sendable {
             try? socket.write(HTTPResponseWriter.response(status: 404, body: "unknown endpoint \(request.path): /getCaseCount, /getCaseInfo?case=N, /runCase?case=N&agent=A, /updateReports?agent=A, or / in a browser\n"))
             return
         }
-        var handshake = ServerHandshake(configuration: ServerHandshakeConfiguration(
-            versions: [.rfc6455, .hybi08, .hybi07], deflate: item.flatMap(ClientTestingPlan.deflateConfiguration)))
-        switch handshake.receive(received) {
-        case .notWebSocket(let plain, _):
+        var session = ServerSession(configuration: ServerHandshakeConfiguration(
+            versions: [.rfc6455, .hybi08, .hybi07], deflate: item.flatMap(ClientTestingPlan.deflateConfiguration)),
+                                    limits: ConnectionLimits(maxFrameSize: 64 << 20, maxMessageSize: 64 << 20))
+        let output = session.receive(received)
+        switch output.handshake {
+        case .plainHTTP(let plain, _)?:
             servePlainHTTP(plain, socket)
-        case .rejected(_, let response):
-            try? socket.write(response)
-        case .needMoreData:
+        case .failed?, .opened?:
+            try? socket.write(output.outbound)
+        case nil:
             try? socket.write(HTTPResponseWriter.response(status: 400, body: "incomplete request\n"))
-        case .accepted(let accepted):
-            try? socket.write(accepted.response)
-            let connection = accepted.makeConnection(limits: ConnectionLimits(maxFrameSize: 64 << 20, maxMessageSize: 64 << 20))
-            serveWebSocket(route, item: item, accepted: accepted, connection: connection, socket)
+        case .request(let accepted)?:
+            let opened = session.accept()
+            try? socket.write(opened.outbound)
+            serveWebSocket(route, item: item, accepted: accepted, session: session, opened: opened, socket)
         }
     }
 
     private func serveWebSocket(_ route: ClientTestingRoute, item: ConformanceCase?, accepted: AcceptedHandshake,
-                                connection: any WebSocketConnection, _ socket: RawSocket) {
-        var connection = connection
+                                session: ServerSession, opened: SessionOutput, _ socket: RawSocket) {
+        var session = session
         func say(_ text: String?) {
-            var bytes = text.flatMap { try? connection.send(.text($0)) } ?? []
-            bytes += (try? connection.close(code: .normalClosure, reason: ""))?.outbound ?? []
+            var bytes = text.flatMap { try? session.send(.text($0)) } ?? []
+            bytes += (try? session.close(code: .normalClosure, reason: ""))?.outbound ?? []
             try? socket.write(bytes)
             _ = socket.read(until: Date().addingTimeInterval(1))  // the client's close, then we drop TCP
         }
@@ -144,7 +146,10 @@ public final class ConformanceServer: @unchecked Sendable {
                 result = CaseResult(id: item.id, group: item.group, title: item.title, section: item.section, outcome: .unimplemented,
                                     reason: "the client did not offer permessage-deflate", override: nil, durationMs: 0, log: [])
             } else {
-                result = runner.runAsServer(item, socket: socket, connection: connection, leftover: accepted.leftover, seed: UInt64(index))
+                // What the bytes behind the request caused was written with the 101: the case sees its events.
+                var pipelined = opened
+                pipelined.connection.outbound = []
+                result = runner.runAsServer(item, socket: socket, session: session, opened: pipelined, seed: UInt64(index))
             }
             if result.outcome == .unimplemented { say(nil) }
             record(result, index: index, agent: agent)

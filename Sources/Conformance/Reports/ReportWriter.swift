@@ -112,7 +112,12 @@ public enum ReportWriter {
                 switch result.outcome {
                 case .failed: xml += "<failure message=\"\(escape(result.reason))\">\(escape(result.section))</failure>"
                 case .unimplemented: xml += "<skipped message=\"\(escape(result.reason))\"/>"
-                default: if result.outcome != .ok { xml += "<system-out>\(result.outcome.rawValue): \(escape(result.reason))</system-out>" }
+                default:
+                    if result.outcome != .ok {
+                        // A deviation accepted by an override file says why, with the section it departs from.
+                        let accepted = result.override.map { " — accepted (\(result.section)): \($0)" } ?? ""
+                        xml += "<system-out>\(result.outcome.rawValue): \(escape(result.reason + accepted))</system-out>"
+                    }
                 }
                 xml += "</testcase>\n"
             }

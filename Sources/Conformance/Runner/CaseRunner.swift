@@ -58,11 +58,11 @@ public struct CaseRunner: Sendable {
     /// Plays the server side of `item` on a connection whose handshake was answered: frames the
     /// case sends go out unmasked (the case's deliberately unmasked frames go out masked, the
     /// mirror violation of RFC 6455 §5.1), and the client under test is judged as the server would be.
-    func runAsServer(_ item: ConformanceCase, socket: RawSocket, connection: any WebSocketConnection, leftover: [UInt8], seed: UInt64 = 1) -> CaseResult {
+    func runAsServer(_ item: ConformanceCase, socket: RawSocket, session: ServerSession, opened: SessionOutput, seed: UInt64 = 1) -> CaseResult {
         var execution = Execution(item: item, runner: self, side: .server, random: Self.random(item, seed))
         execution.socket = socket
-        execution.connection = connection
-        execution.pending = leftover
+        execution.session = session
+        execution.absorb(opened)
         let start = Date()
         return result(of: item, execution.runSteps(), execution.log, since: start)
     }
@@ -92,9 +92,8 @@ private struct Execution {
     let side: Side
     var random: SeededRandom
     var socket: RawSocket?
-    var connection: (any WebSocketConnection)?
+    var session: (any WebSocketSession)?
     var handshake: ClientHandshakeResult?
-    var pending: [UInt8] = []
     var events: [ConnectionEvent] = []
     var lastSent: Message?
     var log: [WireEntry] = []
@@ -135,20 +134,18 @@ private struct Execution {
             }
         }
         // Leave cleanly when the case did not end the connection itself.
-        if let connection, connection.state == .open, !peerClosed {
-            var open = connection
-            if let output = try? open.close(code: .normalClosure, reason: "") {
+        if session?.state == .open, !peerClosed {
+            if let output = try? session?.close(code: .normalClosure, reason: "") {
                 try? write(output.outbound, chop: nil)
             }
-            self.connection = open
             _ = try? readUntil(deadline: Date().addingTimeInterval(0.5)) { $0.closeSeen != nil }
         }
         return finish()
     }
 
     private mutating func finish() -> (Outcome, String) {
-        if let after = connection?.bytesAfterClose, after > 0 {
-            let rule = connection?.version.framing == .hixie ? "draft-hixie-76 §5.3" : "RFC 6455 §5.5.1"
+        if let after = session?.bytesAfterClose, after > 0 {
+            let rule = session?.version?.framing == .hixie ? "draft-hixie-76 §5.3" : "RFC 6455 §5.5.1"
             judge(.failed, "sent \(after) bytes after its close: nothing may follow it (\(rule))")
         }
         return (outcome, reasons.isEmpty ? "as expected" : reasons.joined(separator: "; "))
@@ -194,18 +191,9 @@ private struct Execution {
         try doHandshake()
         switch handshake {
         case .accepted(let accepted)?:
-            var context = accepted
             if item.handshake?.requireDeflate == true && accepted.deflate == nil {
                 throw Stop(outcome: .unimplemented, reason: "the server declined permessage-deflate")
             }
-            // Inflated within the window the server agreed to (RFC 7692 §7.1.2.1), not merely
-            // whatever zlib can resolve.
-            var inflation = DeflateConfiguration()
-            inflation.verifiesPeerWindow = true
-            connection = context.makeConnection(limits: ConnectionLimits(maxFrameSize: 64 << 20, maxMessageSize: 64 << 20),
-                                                deflateConfiguration: inflation, random: SeededRandom(seed: random.next()))
-            pending = context.leftover
-            context.leftover = []
         case .rejected(let error, let head)? where (item.handshake?.version ?? "rfc6455") != "rfc6455" && head?.status != 101:
             // RFC 6455 §4.4: a server need not speak older drafts; refusing them is not a failure
             // (but answering 101 and then getting the draft's handshake wrong is).
@@ -241,7 +229,11 @@ private struct Execution {
             extraHeaders: (options?.headers ?? []).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil },
             fixedKeys: .init(key: rawKey, key1: options?.key1, key2: options?.key2, key3: try options?.key3?.bytes(fixtures: runner.fixtures)))
         if !offerHeaders.isEmpty { configuration.rawExtensionOffer = offerHeaders.joined(separator: ", ") }
-        var client = ClientHandshake(configuration: configuration, random: &random)
+        // Inflated within the window the server agreed to (RFC 7692 §7.1.2.1), not merely
+        // whatever zlib can resolve.
+        configuration.deflate.verifiesPeerWindow = true
+        var client = ClientSession(configuration: configuration, limits: ConnectionLimits(maxFrameSize: 64 << 20, maxMessageSize: 64 << 20),
+                                   random: SeededRandom(seed: random.next()))
         var request = client.request
         if let text = rawRequestText { request = Array(text.utf8) }
         if let extra = options?.appendToRequest { request += try extra.bytes(fixtures: runner.fixtures) }
@@ -261,9 +253,21 @@ private struct Execution {
             }
             if bytes.isEmpty { continue }
             note("in", bytes)
-            switch client.receive(bytes) {
-            case .needMoreData: continue
-            case let result: handshake = result; return
+            let output = client.receive(bytes)
+            switch output.handshake {
+            case nil:
+                continue
+            case .opened(let accepted)?:
+                handshake = .accepted(accepted)
+                session = client
+                absorb(output)
+                return
+            case .failed(let error, let head)?:
+                handshake = .rejected(error, head)
+                return
+            case .request?, .plainHTTP?:
+                handshake = .rejected(.malformedResponse("a server's event on the client side"), nil)
+                return
             }
         }
         handshake = .rejected(.malformedResponse("no answer within \(runner.timeout) s"), nil)
@@ -342,15 +346,8 @@ private struct Execution {
 
     private mutating func sendMessage(_ spec: ConformanceCase.MessageSpec, chop: Int?) throws {
         let message = try makeMessage(spec)
-        guard var open = connection else { throw ConformanceError.badCase("no connection") }
-        let bytes: [UInt8]
-        if var rfc = open as? RFC6455Connection {
-            bytes = try rfc.send(message, fragmentSize: spec.fragmentSize)
-            open = rfc
-        } else {
-            bytes = try open.send(message)
-        }
-        connection = open
+        guard session != nil else { throw ConformanceError.badCase("no connection") }
+        let bytes = try session!.send(message, fragmentSize: spec.fragmentSize)
         lastSent = message
         try write(bytes, chop: chop)
     }
@@ -431,13 +428,12 @@ private struct Execution {
     }
 
     private mutating func close(_ code: Int, reason: String) throws {
-        guard var open = connection else { return }
-        let output = try open.close(code: CloseCode(UInt16(code)), reason: reason)
-        connection = open
+        guard session != nil else { return }
+        let output = try session!.close(code: CloseCode(UInt16(code)), reason: reason)
         try write(output.outbound, chop: nil)
         _ = try readUntil(deadline: Date().addingTimeInterval(runner.timeout)) { $0.closeSeen != nil || $0.peerClosed }
         if closeSeen == nil && !peerClosed { throw Stop(outcome: .failed, reason: "no answer to our close within \(runner.timeout) s") }
-        if closeSeen == nil, open.version == .hixie76 {
+        if closeSeen == nil, session?.version == .hixie76 {
             // draft-hixie-76 §5.3: a server that reads 0xFF 0x00 sends 0xFF 0x00 back before it closes.
             throw Stop(outcome: .failed, reason: "closed TCP without sending 0xFF 0x00 back: the server must answer the closing handshake (draft-hixie-76 §5.3)")
         }
@@ -457,7 +453,6 @@ private struct Execution {
 
     /// Reads and decodes until `done` holds or the deadline passes; answers pings (the core does).
     private mutating func readUntil(deadline: Date, _ done: (Execution) -> Bool) throws -> Bool {
-        if !pending.isEmpty { consume(pending); pending = [] }
         while !done(self) {
             if peerClosed || Date() >= deadline { return done(self) }
             guard let bytes = socket?.read(until: min(deadline, Date().addingTimeInterval(0.2))) else {
@@ -474,9 +469,13 @@ private struct Execution {
     }
 
     private mutating func consume(_ bytes: [UInt8]) {
-        guard var open = connection else { return }
-        let output = open.receive(bytes)
-        connection = open
+        guard session != nil else { return }
+        absorb(session!.receive(bytes))
+    }
+
+    /// What the session made of some bytes: its answers written (pongs, our half of the close),
+    /// its events kept for the expectations.
+    mutating func absorb(_ output: SessionOutput) {
         if !output.outbound.isEmpty { try? write(output.outbound, chop: nil) }
         for event in output.events {
             switch event {
@@ -484,7 +483,7 @@ private struct Execution {
             case .failed(let error):
                 judge(.failed, "the peer broke a rule: \(error.identifier) (\(error.section)): \(error.reason)")
                 peerClosed = true
-            case .ping: break
+            case .ping, .transportEnded: break
             default: events.append(event)
             }
         }
@@ -523,6 +522,7 @@ private struct Execution {
         case .ping: return "a ping"
         case .closeReceived: return "a close"
         case .failed: return "a failure"
+        case .transportEnded: return "the end of TCP"
         }
     }
 

@@ -6,8 +6,8 @@ import NIOPosix
 /// fd limit is reached, ENOBUFS/ENOMEM.
 ///
 /// NIO leaves such a connection in the kernel's backlog and keeps the listening socket armed, so
-/// the event loop retried `accept()` at once, forever — measured: a full core and ~23,000 failed
-/// `accept4` calls per second for as long as the limit held (NIO's own `AcceptBackoffHandler`
+/// the event loop would retry `accept()` at once, forever — a full core of failed `accept4`
+/// calls for as long as the limit holds (NIO's own `AcceptBackoffHandler`
 /// does not help there: it delays `read()` calls that the failed accept never makes). This
 /// handler turns auto-read off, which disarms the socket, and back on after `retryDelay`; the
 /// backlog is accepted as soon as descriptors are free again.

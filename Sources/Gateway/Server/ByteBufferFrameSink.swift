@@ -2,7 +2,7 @@ import NIOCore
 import WebSocketCore
 
 /// The core's encoders write frames straight into the `ByteBuffer` that goes to the socket,
-/// allocated at the size they announce: no array built and then copied per message (issue 6).
+/// allocated at the size they announce: no array built and then copied per message.
 /// Frames written one after another share the buffer (the echoes of one read go out as one write).
 struct ByteBufferFrameSink: FrameSink {
     private let allocator: ByteBufferAllocator

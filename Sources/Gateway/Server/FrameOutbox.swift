@@ -2,8 +2,8 @@ import NIOCore
 
 /// The frames a connection wrote in this pass of the event loop, in order, and how many bytes they
 /// hold. The usual pass writes one frame (an echo, a room line): it is held inline, so a pass of
-/// one frame allocates nothing and an idle connection holds no array — the array kept with its
-/// capacity before was 56 B, plus malloc's overhead, in every connection, idle or not (issue 6).
+/// one frame allocates nothing and an idle connection holds no array (an array kept with its
+/// capacity would be 56 B, plus malloc's overhead, in every connection, idle or not).
 /// Further frames of a pass go to an array that keeps its capacity for the next busy pass.
 struct FrameOutbox {
     private var first: ByteBuffer?

@@ -19,6 +19,10 @@ public struct GatewayConfiguration: Sendable {
     /// hixie members cannot answer pings; they are closed after this long without traffic
     /// (0 = never, the default: a TV may sit quietly in the room for hours).
     public var hixieIdleTimeoutSeconds: Double
+    /// The three delays above as the core's keepalive rule.
+    public var keepalive: KeepalivePolicy {
+        KeepalivePolicy(pingAfter: pingIntervalSeconds, closeAfter: idleTimeoutSeconds, hixieCloseAfter: hixieIdleTimeoutSeconds)
+    }
     /// After this endpoint sends its close, how long the peer has to answer before TCP is dropped.
     public var closeTimeoutSeconds: Double
     /// Bytes queued for one member (written, not yet taken by its socket) before it is closed
@@ -90,8 +94,8 @@ public struct GatewayConfiguration: Sendable {
     ///
     /// Deflate answers `server_no_context_takeover` (RFC 7692 §7.1.1.1 lets a server add it to any
     /// offer; every client must honour it): each room line is then compressed once for all deflate
-    /// members and no compressor is kept per member — measured, ~14 KB per deflate member after a
-    /// message instead of ~105 KB — at the price of ratio on small, similar lines.
+    /// members and no compressor is kept per member (docs/memory.md has the bytes per member) — at
+    /// the price of ratio on small, similar lines.
     /// `--deflate-context-takeover` restores per-member context.
     public static let defaultHandshake = ServerHandshakeConfiguration(subprotocols: ["passerelle.chat.v1"],
                                                                        deflate: defaultDeflate)

@@ -3,11 +3,10 @@ import NIOPosix
 
 /// The connections of one event loop that wrote frames in this pass and wait for their flush: one
 /// task flushes them all, at the end of the pass, instead of a task per connection (a line of a
-/// 1,000-member room made 1,000 tasks, each a closure allocation and a trip through the loop's
-/// task queue). Echo replies wait for it too: flushing each at the end of its own read, as NIO's
-/// echo example does, gave 5–14 % fewer round trips in five of six paired runs (one 9 % more) and
-/// 19–31 % more client CPU per round trip (2026-11-28, 100 and 1,000 connections, the C client of
-/// bench/tcp-floor): a pass's replies written together reach the peer's `epoll_wait` together.
+/// large room would make a task per member, each a closure allocation and a trip through the
+/// loop's task queue). Echo replies wait for it too, rather than flushing at the end of their own
+/// read as NIO's echo example does: a pass's replies written together reach the peer's
+/// `epoll_wait` together (the measurement is in docs/benchmarks.md).
 /// Thread-local: one instance per event loop thread, touched only there.
 final class LoopFlusher: @unchecked Sendable {
     private let loop: EventLoop

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// The buffer a connection last sent its frames in, kept for its next pass so that an echoed
-/// message or a pass of room lines costs no allocation (issue 6: none per message on the hot path).
+/// message or a pass of room lines costs no allocation (none per message on the hot path).
 /// NIO lets go of a buffer once its socket has taken it; from then on `clear(minimumCapacity:)`
 /// reuses the storage. While NIO still holds it (the peer reads slowly), clearing gives fresh
 /// storage — copy-on-write keeps the bytes in flight intact, so reuse can never corrupt a frame.

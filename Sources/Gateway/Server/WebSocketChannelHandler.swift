@@ -3,24 +3,17 @@ import NIOCore
 import Room
 import WebSocketCore
 
-/// The NIO shell around the protocol core for one TCP connection: moves bytes into the handshake
-/// and then the connection state machine, writes what they return, runs the timers, joins the
-/// room. No protocol rule lives here.
+/// The NIO shell around the protocol core for one TCP connection: moves bytes into its
+/// `ServerSession`, writes what it returns, routes the request, runs the timers, joins the room.
+/// No protocol rule lives here.
 final class WebSocketChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum State {
-        /// Boxed: the handshake's state (≈ 250 bytes) is freed once the connection opens instead
-        /// of staying inline in every idle connection's handler.
-        indirect case handshaking(ServerHandshake)
-        case open(any WebSocketConnection)
-        case closed
-    }
-
     private let id: Int
     private let services: GatewayServices
-    private var state: State
+    /// The connection from its first request byte to its close: the core's server session.
+    private var session: ServerSession
     private var endpoint: GatewayConfiguration.Endpoint = .echo
     private var context: ChannelHandlerContext?
     private var statistics: ConnectionStatistics
@@ -44,17 +37,17 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     private var joinedRoom = false
     private var finished = false
     private var recorder: ConnectionRecorder?
-    /// Kept beside `state` so that a delivery reads two stored properties instead of projecting
-    /// the connection out of `state` (which copied it, retaining each of its buffers): whether
-    /// messages may be sent, and the encoding this connection shares (fixed at the handshake).
+    /// Kept beside `session` so that a room delivery reads two stored properties instead of
+    /// asking the session: whether messages may be sent, and the encoding this connection shares
+    /// (fixed at the handshake).
     private var sendsMessages = false
     private var sharedEncoding: SharedEncoding?
     /// The channel's allocator is NIO's default (the server never sets another): one for all
     /// handlers rather than four function pointers stored in each.
     private static let allocator = ByteBufferAllocator()
     private var allocator: ByteBufferAllocator { Self.allocator }
-    /// The peer's address, described only when logged or reported: the description stored at
-    /// once was one more string (64 B) per connection, held while idle.
+    /// The peer's address, described only when logged or reported: a description stored at once
+    /// would be one more string (64 B) per connection, held while idle.
     private var peerAddress: SocketAddress?
     private var peer: String { peerAddress?.description ?? "?" }
     private lazy var link = HandlerLink(self)
@@ -65,7 +58,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     init(id: Int, services: GatewayServices) {
         self.id = id
         self.services = services
-        state = .handshaking(ServerHandshake(configuration: services.configuration.handshake))
+        session = ServerSession(configuration: services.configuration.handshake, limits: services.configuration.limits)
         statistics = ConnectionStatistics(id: id, peer: "?")
     }
 
@@ -76,8 +69,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     /// The context holds this handler, and this handler its context: break the cycle when the
-    /// pipeline is torn down, or every closed connection's state stays in memory (it did: ~6.5 KB
-    /// per connection, never freed, until GatewayMemoryTests).
+    /// pipeline is torn down, or every closed connection's state stays in memory (GatewayMemoryTests).
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         link.handler = nil
@@ -122,11 +114,12 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        // §7.1.5: closed without a close frame. hixie-75 has no closing handshake: TCP close is its close.
-        if statistics.closeCode == nil, statistics.failure == nil, statistics.version != .hixie75, case .open = state {
-            statistics.closeCode = .abnormalClosure
+        // RFC 6455 §7.1.5: closed without a close frame is 1006; hixie-75's close is the end of TCP.
+        for event in session.receiveEOF().events {
+            if case .transportEnded(let code) = event, statistics.closeCode == nil, statistics.failure == nil {
+                statistics.closeCode = code
+            }
         }
-        state = .closed
         sendsMessages = false
         transportClosed = true
         services.budget.remove(channelBytes)
@@ -143,88 +136,76 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     // MARK: Handshake
 
     private func receive(_ bytes: UnsafeRawBufferPointer) {
-        switch state {
-        case .closed:
+        guard !finished else { return }
+        guard endpoint == .echo, sharedEncoding != nil else {
+            handle(session.receive(bytes))
             return
-        case .handshaking(var handshake):
-            let result = handshake.receive(bytes)
-            state = .handshaking(handshake)
-            handle(result)
-        case .open(var connection):
-            state = .closed  // hand the connection over uniquely while it mutates (no copy of its buffers)
-            var echoes = ByteBufferFrameSink(allocator: allocator, spare: spareSendBuffer)   // used by its first frame
-            spareSendBuffer.release()
-            let output: ConnectionOutput
-            if endpoint == .echo, sharedEncoding != nil {
-                // Each message lent where it lies in the read buffer and framed from there into the
-                // send buffer, the core's answers (pongs, close) between them in the order of what
-                // caused them: nothing copied out or allocated per message.
-                output = connection.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { delivery in
-                    switch delivery {
-                    case .message(let message): echo(message, into: &echoes)
-                    case .answer(let bytes): echoes.writeFrameBytes(bytes)
-                    }
-                }
-            } else {
-                output = connection.receive(bytes)
-            }
-            state = .open(connection)
-            sendsMessages = connection.state == .open
-            apply(output, echoes: echoes)
-            if !finished { spareSendBuffer = echoes.spareAfterwards }
         }
+        var echoes = ByteBufferFrameSink(allocator: allocator, spare: spareSendBuffer)   // used by its first frame
+        spareSendBuffer.release()
+        // Each message lent where it lies in the read buffer and framed from there into the send
+        // buffer, the core's answers (pongs, close) between them in the order of what caused
+        // them: nothing copied out or allocated per message.
+        let output = session.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { delivery in
+            switch delivery {
+            case .message(let message): echo(message, into: &echoes)
+            case .answer(let bytes): echoes.writeFrameBytes(bytes)
+            }
+        }
+        sendsMessages = session.state == .open
+        apply(output.connection, echoes: echoes)
+        if !finished { spareSendBuffer = echoes.spareAfterwards }
     }
 
-    private func handle(_ result: ServerHandshakeResult) {
-        switch result {
-        case .needMoreData:
-            return
-        case .notWebSocket(let request, _):
+    private func handle(_ output: SessionOutput) {
+        switch output.handshake {
+        case nil:
+            sendsMessages = session.state == .open
+            apply(output.connection, echoes: ByteBufferFrameSink(allocator: allocator))
+        case .plainHTTP(let request, _)?:
             statistics.path = request.path
             writeAndClose(StaticPages.response(for: request, routes: configuration.routes, metrics: services.metricsExposition))
-        case .rejected(let error, let response):
+        case .failed(let error, _)?:
             statistics.failure = error
             logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
-            writeAndClose(response)
-        case .accepted(let accepted):
+            writeAndClose(output.outbound)
+        case .opened?:
+            break   // a client session's event
+        case .request(let accepted)?:
             statistics.path = accepted.request.path
             guard let endpoint = configuration.routes[accepted.request.path] else {
-                writeAndClose(HTTPResponseWriter.response(status: 404, body: "no WebSocket endpoint at \(accepted.request.path)\n"))
+                writeAndClose(session.reject(status: 404, body: "no WebSocket endpoint at \(accepted.request.path)\n").outbound)
                 return
             }
             if endpoint == .room, let cluster = services.room.cluster, !cluster.isAvailable {
                 let refusal = WebSocketError.roomUnavailable
                 statistics.failure = refusal
                 logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
-                writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")],
-                                                          body: refusal.reason + "\n"))
+                writeAndClose(session.reject(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n").outbound)
                 return
             }
             self.endpoint = endpoint
             statistics.version = accepted.version
             statistics.extensions = accepted.deflate?.response.description
             statistics.subprotocol = accepted.subprotocol
-            let connection = accepted.makeConnection(limits: configuration.limits,
-                                                     deflateConfiguration: configuration.handshake.deflate ?? DeflateConfiguration())
-            state = .open(connection)
-            sendsMessages = connection.state == .open
-            sharedEncoding = connection.sharedEncoding
+            let opened = session.accept()
+            sharedEncoding = session.sharedEncoding
             logger.info("connection opened", metadata: [
                 "id": "\(id)", "peer": "\(peer)", "path": "\(statistics.path)", "version": "\(accepted.version.rawValue)",
                 "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(accepted.subprotocol ?? "-")",
             ])
-            write(accepted.response)
             startKeepalive(version: accepted.version)
             if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
-            if !accepted.leftover.isEmpty { accepted.leftover.withUnsafeBytes { receive($0) } }
+            // The 101 first, then what the request's pipelined frames caused.
+            handle(opened)
         }
     }
 
     private func handshakeTimedOut() {
-        guard case .handshaking(let handshake) = state else { return }
+        guard session.isHandshaking else { return }
         statistics.failure = .handshakeTimeout
-        logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(peer)", "awaitingKey3": "\(handshake.isAwaitingKey3)"])
-        writeAndClose(HTTPResponseWriter.rejection(.handshakeTimeout, supportedVersions: configuration.handshake.supportedVersionList))
+        logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(peer)", "awaitingKey3": "\(session.isAwaitingKey3)"])
+        writeAndClose(session.reject(.handshakeTimeout).outbound)
     }
 
     // MARK: Open connection
@@ -251,7 +232,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                 logger.info("connection failed", metadata: ["id": "\(id)", "reason": "\(error.reason)", "close": "\(error.closeCode?.rawValue ?? 0)"])
             case .closeReceived(let code, _):
                 statistics.closeCode = code ?? .noStatusReceived
-            case .ping, .pong:
+            case .ping, .pong, .transportEnded:
                 break
             }
         }, answer: { answer in
@@ -292,13 +273,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                                           "body": "\(String(decoding: bytes.prefix(200), as: UTF8.self))"])
     }
 
-    /// One message for this peer, through its connection (framing, compression).
+    /// One message for this peer, through its session (framing, compression).
     private func encode(_ message: Message) -> [UInt8] {
-        guard case .open(var connection) = state else { return [] }
-        state = .closed
-        defer { state = .open(connection) }
         do {
-            let bytes = try connection.send(message)
+            let bytes = try session.send(message)
             statistics.messagesOut += 1
             return bytes
         } catch {
@@ -349,11 +327,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
         statistics.failure = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
         statistics.closeCode = .policyViolation
-        guard case .open(var connection) = state else { return }
-        state = .closed
+        guard session.state == .open else { return }
         sendsMessages = false
         // Its socket is not reading: send the close frame if it fits, but do not wait for it.
-        let output = connection.fail(.slowConsumer(queuedBytes: queuedBytes, limit: limit))
+        let output = session.fail(.slowConsumer(queuedBytes: queuedBytes, limit: limit))
         dropOutbox()   // frames it was never going to read
         if let context {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
@@ -363,7 +340,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     /// Closes with the error's close code (room backlog full: 1013), through the closing handshake.
     func fail(_ error: WebSocketError) {
-        guard case .open = state else { return }
+        guard session.state == .open else { return }
         statistics.failure = error
         closeSession(code: error.closeCode ?? .policyViolation, reason: error.reason)
     }
@@ -377,56 +354,48 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
     func closeSession(code: CloseCode, reason: String) {
         logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.rawValue)", "reason": "\(reason)"])
-        switch state {
-        case .closed:
-            return
-        case .handshaking:
+        if session.isHandshaking {
             context?.close(promise: nil)
-        case .open(var connection):
-            state = .closed
-            let output = (try? connection.close(code: code, reason: reason)) ?? ConnectionOutput(closeTransport: true)
-            state = .open(connection)
-            sendsMessages = false
-            statistics.closeCode = code
-            if output.closeTransport {
-                writeAndClose(output.outbound)
-                return
-            }
-            write(output.outbound)
-            if let loop = context?.eventLoop {
-                let link = self.link
-                LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) {
-                    link.handler?.context?.close(promise: nil)
-                }
+            return
+        }
+        guard session.state == .open else { return }
+        let output = (try? session.close(code: code, reason: reason)) ?? SessionOutput(connection: ConnectionOutput(closeTransport: true))
+        closingHandshakeStarted(output, code: code)
+    }
+
+    /// Our close is written; TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
+    private func closingHandshakeStarted(_ output: SessionOutput, code: CloseCode) {
+        sendsMessages = false
+        statistics.closeCode = code
+        if output.closeTransport {
+            writeAndClose(output.outbound)
+            return
+        }
+        write(output.outbound)
+        if let loop = context?.eventLoop {
+            let link = self.link
+            LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) {
+                link.handler?.context?.close(promise: nil)
             }
         }
     }
 
-    /// RFC 6455 members get pings after `pingIntervalSeconds` of silence and are closed (1001)
-    /// after `idleTimeoutSeconds`; hixie members cannot answer pings and have their own timeout.
+    /// The core's keepalive rule (`KeepalivePolicy`: pings for RFC 6455 members, an idle timeout
+    /// for every framing), asked every half of its shortest delay.
     private func startKeepalive(version: ProtocolVersion) {
-        guard let context else { return }
-        let (ping, idle) = keepaliveDelays(version: version)
-        let period = [ping, idle].filter { $0 > 0 }.min()
-        guard let period else { return }
+        guard let context, let period = configuration.keepalive.tickInterval(for: version.framing) else { return }
         // The action captures the link alone, which serves as its context: capturing the delays
         // too allocated a context per connection, held for its whole life.
         let link = self.link
-        LoopTimers.current(on: context.eventLoop).every(.seconds(period / 2)) {
+        LoopTimers.current(on: context.eventLoop).every(.seconds(period)) {
             guard let handler = link.handler, !handler.finished else { return .stop }
             handler.keepaliveTick()
             return .again
         }
     }
 
-    private func keepaliveDelays(version: ProtocolVersion) -> (ping: Double, idle: Double) {
-        version.framing == .hixie ? (0, configuration.hixieIdleTimeoutSeconds)
-                                  : (configuration.pingIntervalSeconds, configuration.idleTimeoutSeconds)
-    }
-
     private func keepaliveTick() {
-        guard case .open(var connection) = state, connection.state == .open else { return }
-        let (ping, idle) = keepaliveDelays(version: connection.version)
+        guard session.state == .open else { return }
         let silent = Double((NIODeadline.now() - lastActivity).nanoseconds) / 1e9
         // Quiet: nothing read for a second and nothing written since the last tick (a member that
         // only listens to a busy room is not quiet: it reuses its send buffer for every pass).
@@ -435,23 +404,19 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             // before its next message anyway.
             spareSendBuffer.release()
             outbox.releaseStorage()
-            state = .closed
-            let freedStreams = connection.releaseIdleMemory()
-            state = .open(connection)
+            let freedStreams = session.releaseIdleMemory()
             releasedWhileQuiet = true
             if freedStreams > 0 { services.releasedZlibStreams.add(freedStreams, ordering: .relaxed) }
         }
         wroteSinceTick = false
-        if idle > 0 && silent >= idle {
+        switch session.keepalive(silentFor: silent, policy: configuration.keepalive) {
+        case .none:
+            break
+        case .ping(let bytes):
+            write(bytes)
+        case .close(let output):
             logger.info("idle timeout", metadata: ["id": "\(id)", "silentSeconds": "\(Int(silent))"])
-            closeSession(code: .goingAway, reason: "idle timeout")
-        } else if ping > 0 && silent >= ping, var rfc = connection as? RFC6455Connection {
-            state = .closed
-            if let bytes = try? rfc.ping(Array("keepalive".utf8)) {
-                write(bytes)
-            }
-            connection = rfc
-            state = .open(connection)
+            closingHandshakeStarted(output, code: .goingAway)
         }
     }
 
@@ -518,9 +483,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         channelBytes = buffered
     }
 
-    /// Copies runs of small frames into one buffer (a member of a busy room gets dozens per pass;
-    /// the 100-member, all-talking room spent 21 % of its CPU in `write` before), the last run
-    /// into the spare send buffer, kept for the next pass.
+    /// Copies runs of small frames into one buffer (a member of a busy room gets dozens per pass,
+    /// and a `write` each would dominate), the last run into the spare send buffer, kept for the
+    /// next pass.
     private func coalesceOutbox() {
         let capacity = min(outbox.bytes, 64 * 1024)
         if let lastRun = outbox.mergeSmallFrames(upTo: 2048, emptyRun: { spareSendBuffer.empty(capacity: capacity, allocator: allocator) }) {
@@ -534,7 +499,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     private func writeAndClose(_ bytes: [UInt8]) {
-        state = .closed
         sendsMessages = false
         guard let context else { dropOutbox(); return }
         let channel = context.channel

@@ -1,6 +1,6 @@
 /// The events of one call into a connection, in order. The first is held inline and only the
 /// ones after it in an array: nearly every read yields one message, and an `[ConnectionEvent]`
-/// was a heap allocation per read on the gateway's hot path (issue 6).
+/// would be a heap allocation per read on the gateway's hot path.
 public struct ConnectionEvents: Hashable, Sendable, RandomAccessCollection, RangeReplaceableCollection,
     ExpressibleByArrayLiteral {
     // Inlinable throughout: the gateway and the bench iterate these from other modules, where each

@@ -40,6 +40,12 @@ public struct ConnectionOutput: Hashable, Sendable {
         outbound += bytes
     }
 
+    /// Appends what a later call produced, in its order.
+    mutating func append(contentsOf later: ConnectionOutput) {
+        later.forEachInOrder(event: { append($0) }, answer: { appendAnswer(Array($0)) })
+        closeTransport = closeTransport || later.closeTransport
+    }
+
     /// A lending read's answers go to the shell as soon as they are made (`LentDelivery.answer`).
     mutating func handAnswers(to deliver: (LentDelivery) -> Void) {
         guard !outbound.isEmpty else { return }

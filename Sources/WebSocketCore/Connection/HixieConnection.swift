@@ -96,6 +96,15 @@ public struct HixieConnection: WebSocketConnection {
         return HixieFrameEncoder.text(text)
     }
 
+    /// hixie frames are never fragmented: the message goes whole.
+    public mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8] {
+        try send(message)
+    }
+
+    public mutating func ping(_ payload: [UInt8]) throws(WebSocketError) -> [UInt8] {
+        throw .pingNotSupportedByFraming
+    }
+
     public var sharedEncoding: SharedEncoding? { .hixie }
 
     @discardableResult

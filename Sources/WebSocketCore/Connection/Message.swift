@@ -21,6 +21,10 @@ public enum ConnectionEvent: Hashable, Sendable {
     case closeReceived(code: CloseCode?, reason: String)
     /// This endpoint failed the connection (§7.1.7); the close frame is already in `outbound`.
     case failed(WebSocketError)
+    /// The transport ended without a closing handshake (`receiveEOF`): 1006 for RFC 6455
+    /// (§7.1.5, never sent on the wire) and hixie-76; 1000 for hixie-75, whose close is the end
+    /// of the transport.
+    case transportEnded(CloseCode)
 }
 
 /// Where a connection is in its lifetime (RFC 6455 §4.1 / §7).

@@ -2,7 +2,7 @@
 /// in the buffer it was assembled in — valid only during the call that hands it out.
 ///
 /// The gateway echoes a message straight from here into its send buffer: no copy of the payload
-/// and no allocation per message (issue 6). `message()` copies it out when it must outlive the call.
+/// and no allocation per message. `message()` copies it out when it must outlive the call.
 public struct MessageView {
     /// `.text` (bytes already checked as UTF-8) or `.binary`.
     public let opcode: Opcode

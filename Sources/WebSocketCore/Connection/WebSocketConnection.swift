@@ -33,6 +33,13 @@ public protocol WebSocketConnection {
     /// framed, for the shell to place before the core's close answer (`forEachInOrder`).
     mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8]
 
+    /// The same, split into frames of at most `fragmentSize` payload bytes where the framing can
+    /// (RFC 6455 §5.4); hixie frames a message whole.
+    mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8]
+
+    /// A ping (RFC 6455 §5.5.2, at most 125 bytes); hixie has none (`pingNotSupportedByFraming`).
+    mutating func ping(_ payload: [UInt8]) throws(WebSocketError) -> [UInt8]
+
     /// Starts the closing handshake (RFC 6455 §7.1.2 / hixie-76 §5.3).
     mutating func close(code: CloseCode, reason: String) throws(WebSocketError) -> ConnectionOutput
 

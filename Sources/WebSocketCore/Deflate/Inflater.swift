@@ -74,7 +74,7 @@ public final class Inflater {
     /// The space is the message's own (or the thread's scratch): nothing is kept per connection.
     private static let smallestFirstSpace = 4096
     /// The standard library keeps a temporary allocation on the stack only up to 1 KiB without
-    /// asking how much stack is left; the 16 KiB scratch this replaced was a heap allocation per call.
+    /// asking how much stack is left; a larger scratch would be a heap allocation per call.
     private static let scratchBytes = 1024
 
     /// The error that stopped it, if any.

@@ -63,6 +63,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
 
     // MARK: Local misuse (never a peer's fault)
     case binaryNotSupportedByFraming
+    case pingNotSupportedByFraming
     case connectionNotOpen
     case invalidLocalCloseCode(UInt16)
     case controlPayloadTooLong(Int)
@@ -109,7 +110,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
             return .closeCode(.invalidPayloadData)
         case .frameTooLarge, .messageTooLarge, .hixieFrameTooLarge:
             return .closeCode(.messageTooBig)
-        case .binaryNotSupportedByFraming, .connectionNotOpen, .invalidLocalCloseCode,
+        case .binaryNotSupportedByFraming, .pingNotSupportedByFraming, .connectionNotOpen, .invalidLocalCloseCode,
              .controlPayloadTooLong:
             return .closeCode(.internalError)
         }
@@ -153,7 +154,8 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .inflateFailed: return "RFC 7692 §7.2.2"
         case .dataAfterClose: return "RFC 6455 §5.5.1"
         case .hixieFrameTooLarge, .hixieInvalidUTF8: return "draft-hixie-76 §5.3"
-        case .binaryNotSupportedByFraming, .connectionNotOpen, .invalidLocalCloseCode, .controlPayloadTooLong: return "local"
+        case .binaryNotSupportedByFraming, .pingNotSupportedByFraming, .connectionNotOpen, .invalidLocalCloseCode,
+             .controlPayloadTooLong: return "local"
         }
     }
 
@@ -211,6 +213,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .hixieFrameTooLarge(let limit): text = "hixie frame larger than \(limit) bytes"
         case .hixieInvalidUTF8: text = "hixie text frame is not valid UTF-8"
         case .binaryNotSupportedByFraming: text = "hixie framing cannot carry binary messages"
+        case .pingNotSupportedByFraming: text = "hixie framing has no ping"
         case .connectionNotOpen: text = "connection is not open"
         case .invalidLocalCloseCode(let code): text = "close code \(code) may not be sent"
         case .controlPayloadTooLong(let n): text = "control payload of \(n) bytes (max 125)"

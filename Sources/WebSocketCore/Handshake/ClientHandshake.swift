@@ -239,7 +239,8 @@ public struct AcceptedClientHandshake {
     /// Bytes after the handshake: the first frames.
     public var leftover: [UInt8]
 
-    public func makeConnection(limits: ConnectionLimits = ConnectionLimits(), deflateConfiguration: DeflateConfiguration = DeflateConfiguration(),
+    /// The open connection this handshake leads to: only the sessions make it.
+    func makeConnection(limits: ConnectionLimits = ConnectionLimits(), deflateConfiguration: DeflateConfiguration = DeflateConfiguration(),
                                random: any RandomNumberGenerator = SystemRandomNumberGenerator()) -> any WebSocketConnection {
         switch version.framing {
         case .hixie:

@@ -211,8 +211,8 @@ public struct AcceptedHandshake {
     /// Bytes that followed the handshake in the same reads: the start of the first frames.
     public var leftover: [UInt8]
 
-    /// The open connection this handshake leads to.
-    public func makeConnection(limits: ConnectionLimits = ConnectionLimits(),
+    /// The open connection this handshake leads to: only the sessions make it.
+    func makeConnection(limits: ConnectionLimits = ConnectionLimits(),
                                deflateConfiguration: DeflateConfiguration = DeflateConfiguration()) -> any WebSocketConnection {
         switch version.framing {
         case .hixie:

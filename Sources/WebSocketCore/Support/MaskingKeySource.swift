@@ -1,6 +1,6 @@
 /// Where a client connection draws its masking keys (RFC 6455 §5.3): the generator it was given.
 /// The system's generator is an empty struct, kept as it is; any other is kept in a box — one
-/// reference in every connection instead of a 40-byte existential (issue 6: memory per
+/// reference in every connection instead of a 40-byte existential (memory per
 /// connection). Copy-on-write: a copied connection draws the keys the original would have drawn,
 /// as when the generator was stored inline.
 struct MaskingKeySource {

@@ -58,7 +58,7 @@ private struct FlawedEchoSession {
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard let accepted = handshake() else { return }
-        var connection = makeConnection(accepted)
+        var connection = assembleConnection(accepted)
         var rewriter = [.acceptsUnmaskedFrames, .skipsUTF8Validation, .acceptsInvalidCloseCodes].contains(flaw)
             && accepted.version.framing == .rfc6455 ? InboundFrameRewriter(flaw: flaw) : nil
         var pending = accepted.leftover
@@ -166,12 +166,16 @@ private struct FlawedEchoSession {
     /// enough for the case's timeout while seven servers run the suite at once on a busy CI machine.
     private static let limits = ConnectionLimits(maxFrameSize: 4 << 20, maxMessageSize: 4 << 20)
 
-    private func makeConnection(_ accepted: AcceptedHandshake) -> any WebSocketConnection {
-        guard var agreement = accepted.deflate?.agreement,
-              [.ignoresServerNoContextTakeover, .assumesClientNoContextTakeover, .ignoresServerMaxWindowBits].contains(flaw) else {
-            return accepted.makeConnection(limits: Self.limits)
+    /// The connection the handshake agreed to, assembled from the core's parts (a session would
+    /// not let a deflate flaw build its connection from another agreement than the one answered).
+    private func assembleConnection(_ accepted: AcceptedHandshake) -> any WebSocketConnection {
+        guard accepted.version.framing == .rfc6455 else {
+            return HixieConnection(role: .server, version: accepted.version, limits: Self.limits)
         }
-        // The answer already went out as negotiated; the connection is built from another agreement.
+        guard var agreement = accepted.deflate?.agreement else {
+            return RFC6455Connection(role: .server, version: accepted.version, limits: Self.limits)
+        }
+        // The answer already went out as negotiated; a deflate flaw builds its connection from another agreement.
         if flaw == .ignoresServerNoContextTakeover { agreement.serverNoContextTakeover = false }
         if flaw == .assumesClientNoContextTakeover { agreement.clientNoContextTakeover = true }
         if flaw == .ignoresServerMaxWindowBits { agreement.serverMaxWindowBits = 15 }

@@ -53,14 +53,19 @@ final class LoopbackClient {
         setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// Events the session reported while it opened (frames right behind the server's answer):
+    /// the next `receiveMessages` or `receiveAvailable` hands them out first.
+    private var pendingEvents: [ConnectionEvent] = []
+
     /// Drains whatever is readable now without blocking, answering what the core answers (pongs).
-    func receiveAvailable(on connection: inout any WebSocketConnection) throws -> [ConnectionEvent] {
-        var events: [ConnectionEvent] = []
+    func receiveAvailable(on session: inout ClientSession) throws -> [ConnectionEvent] {
+        var events = pendingEvents
+        pendingEvents = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             guard n > 0 else { return events }
-            let output = connection.receive(buffer[..<n])
+            let output = session.receive(buffer[..<n])
             if !output.outbound.isEmpty { try? send(output.outbound) }
             events += output.events
         }
@@ -84,36 +89,43 @@ final class LoopbackClient {
         return Array(buffer[..<n])
     }
 
-    /// Runs the client handshake; returns the accepted handshake.
-    func handshake(_ configuration: ClientHandshakeConfiguration, seed: UInt64 = 7) throws -> AcceptedClientHandshake {
-        var random = SeededRandom(seed: seed)
-        var handshake = ClientHandshake(configuration: configuration, random: &random)
-        try send(handshake.request)
+    /// Runs the opening handshake with the core's client session; returns it open.
+    func open(_ configuration: ClientHandshakeConfiguration, seed: UInt64 = 7) throws -> ClientSession {
+        var session = ClientSession(configuration: configuration, random: SeededRandom(seed: seed))
+        try send(session.request)
         while let bytes = try receive() {
-            switch handshake.receive(bytes) {
-            case .needMoreData: continue
-            case .accepted(let accepted): return accepted
-            case .rejected(let error, _): throw PeerError("handshake rejected: \(error.reason)")
+            let output = session.receive(bytes)
+            switch output.handshake {
+            case nil: continue
+            case .opened?:
+                if !output.outbound.isEmpty { try? send(output.outbound) }
+                pendingEvents += output.events
+                return session
+            case .failed(let error, _)?: throw PeerError("handshake rejected: \(error.reason)")
+            case .request?, .plainHTTP?: throw PeerError("a server's event on the client side")
             }
         }
         throw PeerError("connection closed during the handshake")
     }
 
     /// Reads until `count` messages arrived; returns them with every other event seen.
-    func receiveMessages(_ count: Int, on connection: inout any WebSocketConnection, pending: [UInt8] = []) throws -> (messages: [Message], events: [ConnectionEvent]) {
+    func receiveMessages(_ count: Int, on session: inout ClientSession) throws -> (messages: [Message], events: [ConnectionEvent]) {
         var messages: [Message] = []
         var events: [ConnectionEvent] = []
-        var input = pending
-        while true {
-            let output = connection.receive(input)
-            // The reply (a pong, our half of the close) may meet a peer that already closed TCP.
-            if !output.outbound.isEmpty { try? send(output.outbound) }
-            for event in output.events {
+        func note(_ seen: some Sequence<ConnectionEvent>) {
+            for event in seen {
                 if case .message(let message) = event { messages.append(message) } else { events.append(event) }
             }
-            if messages.count >= count || connection.state == .closed { return (messages, events) }
-            guard let bytes = try receive() else { return (messages, events) }
-            input = bytes
         }
+        note(pendingEvents)
+        pendingEvents = []
+        while messages.count < count && session.state != .closed {
+            guard let bytes = try receive() else { return (messages, events) }
+            let output = session.receive(bytes)
+            // The reply (a pong, our half of the close) may meet a peer that already closed TCP.
+            if !output.outbound.isEmpty { try? send(output.outbound) }
+            note(output.events)
+        }
+        return (messages, events)
     }
 }

@@ -87,6 +87,7 @@ enum FixtureRunner {
         case .pong(let bytes): return "pong: " + digest(bytes)
         case .closeReceived(let code, let reason): return "close: \(code.map { String($0.rawValue) } ?? "none") \(reason)"
         case .failed(let error): return "failed: \(error.identifier) \(error.closeCode.map { String($0.rawValue) } ?? "-")"
+        case .transportEnded(let code): return "ended: \(code.rawValue)"
         }
     }
 
@@ -119,7 +120,9 @@ enum FixtureRunner {
 
     // MARK: Kinds
 
-    static func makeConnection(_ fixture: Fixture) throws -> any WebSocketConnection {
+    /// The connection a fixture describes (role, version, deflate agreement, masks): fixtures test
+    /// the framing layer itself, below the sessions.
+    static func connection(for fixture: Fixture) throws -> any WebSocketConnection {
         let role = Role(rawValue: fixture.json["role"]?.string ?? "server") ?? .server
         let limits = fixture.limits(fixture.json["limits"])
         if fixture.kind == "hixie-frames" || (fixture.json["version"]?.string ?? "").hasPrefix("hixie") {
@@ -136,7 +139,7 @@ enum FixtureRunner {
     }
 
     static func observeConnection(_ fixture: Fixture, split: Splitter) throws -> Observation {
-        var connection = try makeConnection(fixture)
+        var connection = try Self.connection(for: fixture)
         var events: [String] = []
         var outbound: [UInt8] = []
         var closeTransport = false
@@ -176,29 +179,17 @@ enum FixtureRunner {
     /// `actions` in order: {"text"}, {"binary"}, {"ping"}, {"pong"}, {"close", "reason"}; the bytes
     /// they produce, or the first error.
     static func observeSend(_ fixture: Fixture) throws -> Observation {
-        var connection = try makeConnection(fixture)
+        var connection = try Self.connection(for: fixture)
         var bytes: [UInt8] = []
         let fragmentSize = fixture.json["fragmentSize"]?.int
         do {
             for action in fixture.json["actions"]?.array ?? [] {
                 if let text = action["text"]?.string {
-                    if var rfc = connection as? RFC6455Connection {
-                        bytes += try rfc.send(.text(text), fragmentSize: fragmentSize)
-                        connection = rfc
-                    } else {
-                        bytes += try connection.send(.text(text))
-                    }
+                    bytes += try connection.send(.text(text), fragmentSize: fragmentSize)
                 } else if let binary = action["binary"] {
-                    if var rfc = connection as? RFC6455Connection {
-                        bytes += try rfc.send(.binary(try fixture.bytes(binary)), fragmentSize: fragmentSize)
-                        connection = rfc
-                    } else {
-                        bytes += try connection.send(.binary(try fixture.bytes(binary)))
-                    }
+                    bytes += try connection.send(.binary(try fixture.bytes(binary)), fragmentSize: fragmentSize)
                 } else if let ping = action["ping"] {
-                    guard var rfc = connection as? RFC6455Connection else { throw FixtureError("ping needs RFC 6455") }
-                    bytes += try rfc.ping(try fixture.bytes(ping))
-                    connection = rfc
+                    bytes += try connection.ping(try fixture.bytes(ping))
                 } else if let close = action["close"] {
                     let output = try connection.close(code: CloseCode(UInt16(close.int ?? 1000)), reason: action["reason"]?.string ?? "")
                     bytes += output.outbound
