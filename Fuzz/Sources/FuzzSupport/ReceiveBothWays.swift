@@ -1,8 +1,9 @@
 import WebSocketCore
 
 /// Reads `pieces` through two fresh connections from `make`: one reports messages as events
-/// (`receive(_:)`), the other lends them in place (`receive(_:deliver:)`, what the gateway's echo
-/// uses). Property: the same messages in the same order, the same other events, bytes and state.
+/// (`receive(_:)`), the other lends them and the core's answers in place (`receive(_:deliver:)`,
+/// what the gateway's echo uses). Property: the same messages in the same order, the same other
+/// events, the same answer bytes and state.
 /// Returns the first one's output summed over the pieces, and its state.
 public func receiveBothWays<Connection: WebSocketConnection>(_ pieces: [ArraySlice<UInt8>], _ make: () -> Connection)
     -> (output: ConnectionOutput, state: ConnectionState) {
@@ -15,7 +16,14 @@ public func receiveBothWays<Connection: WebSocketConnection>(_ pieces: [ArraySli
         total.events += output.events
         total.outbound += output.outbound
         total.closeTransport = total.closeTransport || output.closeTransport
-        let lent = piece.withUnsafeBytes { lending.receive($0, scratch: &scratch) { lentMessages.append($0.message()) } }
+        let lent = piece.withUnsafeBytes {
+            lending.receive($0, scratch: &scratch) { delivery in
+                switch delivery {
+                case .message(let view): lentMessages.append(view.message())
+                case .answer(let bytes): lentBytes += bytes
+                }
+            }
+        }
         lentEvents += lent.events
         lentBytes += lent.outbound
     }

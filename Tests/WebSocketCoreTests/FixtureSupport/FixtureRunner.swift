@@ -140,14 +140,39 @@ enum FixtureRunner {
 
     static func observeConnection(_ fixture: Fixture, split: Splitter) throws -> Observation {
         var connection = try Self.connection(for: fixture)
+        // The same bytes through the lending read the gateway's echo uses: the same messages,
+        // other events, answer bytes and state, whatever the fixture expects.
+        var lending = try Self.connection(for: fixture)
+        var scratch = InflateScratch()
         var events: [String] = []
         var outbound: [UInt8] = []
         var closeTransport = false
+        var reported = (messages: [String](), others: [String]())
+        var lent = (messages: [String](), others: [String](), answers: [UInt8](), closeTransport: false)
         for chunk in split(try fixture.bytes("input") ?? []) {
             let output = connection.receive(chunk)
             events += output.events.map(describe)
             outbound += output.outbound
             closeTransport = closeTransport || output.closeTransport
+            for event in output.events {
+                if case .message = event { reported.messages.append(describe(event)) } else { reported.others.append(describe(event)) }
+            }
+            let lentOutput = chunk.withUnsafeBytes {
+                lending.receive($0, scratch: &scratch) { delivery in
+                    switch delivery {
+                    case .message(let view): lent.messages.append(describe(.message(view.message())))
+                    case .answer(let bytes): lent.answers += bytes
+                    }
+                }
+            }
+            lent.others += lentOutput.events.map(describe)
+            lent.answers += lentOutput.outbound
+            lent.closeTransport = lent.closeTransport || lentOutput.closeTransport
+        }
+        guard lent.messages == reported.messages, lent.others == reported.others, lent.answers == outbound,
+              lent.closeTransport == closeTransport, lending.state == connection.state else {
+            throw FixtureError("the lending read differs: messages \(lent.messages.count) vs \(reported.messages.count), "
+                               + "events \(lent.others) vs \(reported.others), answers \(lent.answers.count) vs \(outbound.count) bytes")
         }
         return ["events": events.joined(separator: "\n"), "outbound": digest(outbound), "sent": sentFrames(outbound, connection),
                 "closeTransport": String(closeTransport), "state": connection.state.rawValue]
