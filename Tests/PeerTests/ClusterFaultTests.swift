@@ -33,6 +33,25 @@ import Glibc
         #expect(reference.filter { $0.from == name }.map(\.message) == (1...count).map { "\(name) \($0)" }, "\(name)'s lines")
     }
 
+    /// Lines the room has stored so far.
+    static func storedLines(_ postgres: TestPostgres) -> Int {
+        Int((try? postgres.sql("SELECT count(*) FROM passerelle_room_messages").lines.first) ?? nil ?? "") ?? 0
+    }
+
+    /// Waits until the room has stored at least `count` lines: the stream is under way, so a
+    /// fault landed now lands in the middle of it. Returns how many it holds.
+    @discardableResult
+    static func waitForStoredLines(_ postgres: TestPostgres, atLeast count: Int, timeout: TimeInterval = 20) -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        var stored = storedLines(postgres)
+        while stored < count && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            stored = storedLines(postgres)
+        }
+        #expect(stored >= count, "the stream did not start: \(stored) lines stored")
+        return stored
+    }
+
     /// Two instances in one room, a Python `passerelle.chat.v1` member on each (one with deflate)
     /// saying `count` numbered lines, and a hixie-76 TV saying `tvLines`; all joined and told to speak.
     struct TwoInstanceRoom {
@@ -75,8 +94,8 @@ import Glibc
         let (a, b) = (room.a, room.b)
         // Twice, mid-stream: PostgreSQL ends both instances' LISTEN sessions — each time once both
         // are listening (after the first kill they come back after a backoff, longer on a loaded machine).
-        for _ in 0..<2 {
-            Thread.sleep(forTimeInterval: 0.5)
+        for round in 1...2 {
+            Self.waitForStoredLines(postgres, atLeast: 20 * round)
             let deadline = Date().addingTimeInterval(15)
             while try postgres.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'passerelle-listen%'").lines != ["2"],
                   Date() < deadline {
@@ -84,6 +103,7 @@ import Glibc
             }
             let killed = try postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'passerelle-listen%'")
             #expect(killed.lines == ["t", "t"], "\(killed)")
+            #expect(Self.storedLines(postgres) < room.total, "the fault landed before the stream ended")
         }
         try room.expectEveryLineOnce()
         for instance in [a, b] {
@@ -99,7 +119,8 @@ import Glibc
         let postgres = try TestPostgres()
         let room = try TwoInstanceRoom(postgres, count: 100, interval: 0.03, tvLines: ["la base s'arr\u{ea}te", "et revient"], deflateOnA: false, tvOnA: true)
         let (a, b) = (room.a, room.b)
-        Thread.sleep(forTimeInterval: 0.8)
+        Self.waitForStoredLines(postgres, atLeast: 20)
+        #expect(Self.storedLines(postgres) < room.total, "the fault lands before the stream ends")
         try postgres.stop()
         // The instance notices, and sends new members elsewhere while members already in stay.
         #expect(a.waitFor(10) { $0["passerelle_cluster_available"] == 0 })
@@ -179,8 +200,9 @@ import Glibc
         ClusterPeerTests.waitForMembers(instances, 3)
         for (_, member) in stayers { member.send("go") }
         mover.send("go")
-        Thread.sleep(forTimeInterval: 0.6)
+        Self.waitForStoredLines(postgres, atLeast: 20)
         kill(c.process.process.processIdentifier, SIGKILL)
+        #expect(Self.storedLines(postgres) < 3 * count, "the instance died before the stream ended")
         let moved = mover.finish(timeout: 120)
         #expect(moved.status == 0, "\(moved)")
         let reconnected = try #require(moved.lines.first { $0.hasPrefix("reconnected ") }, "the mover moved: \(moved)")

@@ -29,8 +29,8 @@ import WebSocketCore
         var held = try Self.open(3, gateway)
         let refused = try Self.answer(gateway.port)
         #expect(refused.hasPrefix("HTTP/1.1 503 ") && refused.contains("Retry-After: 5"), "\(refused)")
-        held.removeLast()  // one leaves: its slot is free again
-        Thread.sleep(forTimeInterval: 0.3)
+        held.removeLast()  // one leaves: its slot is free again once the gateway has seen it go
+        _ = gateway.closedConnections(atLeast: 2)   // the refused one, then the one that left
         #expect(try Self.answer(gateway.port).hasPrefix("HTTP/1.1 101 "))
         _ = held
     }
@@ -43,7 +43,7 @@ import WebSocketCore
         let refused = try Self.answer(gateway.port)
         #expect(refused.hasPrefix("HTTP/1.1 429 ") && refused.contains("too many connections from this address (limit 2)"), "\(refused)")
         held.removeLast()
-        Thread.sleep(forTimeInterval: 0.3)
+        _ = gateway.closedConnections(atLeast: 2)   // the refused one, then the one that left
         #expect(try Self.answer(gateway.port).hasPrefix("HTTP/1.1 101 "))
         _ = held
     }

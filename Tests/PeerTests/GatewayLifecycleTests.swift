@@ -10,6 +10,31 @@ import WebSocketCore
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("passerelle")
     }
 
+    /// The gateway's own figure, from `GET /metrics` (e.g. `passerelle_room_members`).
+    static func metric(_ name: String, port: Int) -> Double? {
+        guard let client = try? LoopbackClient(port: port),
+              (try? client.send(Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))) != nil else { return nil }
+        var body: [UInt8] = []
+        while let more = try? client.receive() { body += more }
+        let line = String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    /// Waits until the room holds `count` members: they joined, whatever the machine's load.
+    static func waitForRoom(port: Int, members count: Int, timeout: TimeInterval = 20) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while (metric("passerelle_room_members", port: port) ?? 0) < Double(count) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect((metric("passerelle_room_members", port: port) ?? 0) >= Double(count), "\(count) members joined")
+    }
+
+    /// Waits until the gateway stops accepting: its listener closed (a shutdown has begun).
+    static func waitForListenerClosed(port: Int, timeout: TimeInterval = 10) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while (try? LoopbackClient(port: port)) != nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    }
+
     static func member(port: Int) throws -> (LoopbackClient, ClientSession) {
         var client: LoopbackClient?
         for _ in 0..<400 where client == nil {   // up to 20 s: a loaded machine starts the binary slowly
@@ -32,7 +57,7 @@ import WebSocketCore
         stuck.shrinkReceiveBuffer()
         var (speaker, speakerConnection) = try Self.member(port: port)
         var (reader, readerConnection) = try Self.member(port: port)
-        Thread.sleep(forTimeInterval: 0.3)
+        Self.waitForRoom(port: port, members: 3)
 
         let before = (ProcessSample.of(server.process.processIdentifier)?.residentBytes ?? 0)
         let line = String(repeating: "flood ", count: 8000)   // ~48 KB per line
@@ -63,7 +88,8 @@ import WebSocketCore
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "debug"] + (logPayloads ? ["--log-payloads"] : []))
         var (client, connection) = try Self.member(port: port)
         try client.send(connection.send(.text(RoomPeerTests.tutorialFrame("secret-agent", "the password is swordfish"))))
-        Thread.sleep(forTimeInterval: 0.3)
+        let (echoed, _) = try client.receiveMessages(1, on: &connection)   // the room's line back: the gateway read it
+        #expect(echoed.count == 1)
         kill(server.process.processIdentifier, SIGTERM)
         let result = server.finish(timeout: 10)
         #expect(result.stderr.contains("connection closed"), "\(result)")
@@ -80,9 +106,9 @@ import WebSocketCore
         let server = try PeerProcess.start(Self.binary.path, ["serve", "--port", "\(port)", "--log-level", "notice"],
                                            environment: ["SWIFTNIO_STRICT": "1"])
         let (silent, _) = try Self.member(port: port)
-        Thread.sleep(forTimeInterval: 0.3)
+        Self.waitForRoom(port: port, members: 1)
         kill(server.process.processIdentifier, SIGTERM)
-        Thread.sleep(forTimeInterval: 0.3)
+        Self.waitForListenerClosed(port: port)   // the first shutdown is under way
         kill(server.process.processIdentifier, SIGTERM)
         let result = server.finish(timeout: 15)
         withExtendedLifetime(silent) {}
@@ -109,9 +135,11 @@ import WebSocketCore
         let hixie = try #require(tv)
         var tvConnection = try hixie.open(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
         let members = try PeerProcess.start("python3", [PeerProcess.script("python_drain_members.py"), "ws://127.0.0.1:\(port)/chat", "20", "4", "100"])
-        Thread.sleep(forTimeInterval: 3)
+        // Under load: the TV has heard a good part of the stream when the gateway is told to stop.
+        let (heardBefore, _) = try hixie.receiveMessages(1000, on: &tvConnection)
         kill(server.process.processIdentifier, SIGTERM)
-        let (tvMessages, tvEvents) = try hixie.receiveMessages(Int.max, on: &tvConnection)
+        let (heardAfter, tvEvents) = try hixie.receiveMessages(Int.max, on: &tvConnection)
+        let tvMessages = heardBefore + heardAfter
         let stopped = server.finish(timeout: 15)
         let run = members.finish(timeout: 30)
         #expect(stopped.status == 0 && !stopped.timedOut, "\(stopped)")
@@ -186,7 +214,7 @@ import WebSocketCore
         var rfcConnection = try rfc.open(ClientHandshakeConfiguration(host: "127.0.0.1:\(port)", target: "/chat"), seed: 4)
         let hixie = try LoopbackClient(port: port)
         var hixieConnection = try hixie.open(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(port)", target: "/serveur.php"))
-        Thread.sleep(forTimeInterval: 0.2)
+        Self.waitForRoom(port: port, members: 2)
         kill(server.process.processIdentifier, SIGTERM)
         let (_, rfcEvents) = try rfc.receiveMessages(Int.max, on: &rfcConnection)
         let (_, hixieEvents) = try hixie.receiveMessages(Int.max, on: &hixieConnection)
