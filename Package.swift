@@ -120,7 +120,8 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["Gateway", "WebSocketCore", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(
             name: "RoomTests",

@@ -1,0 +1,30 @@
+import WebSocketCore
+
+/// Where a valid upgrade request goes, decided before anything is answered: an endpoint, or an
+/// HTTP refusal the client can act on.
+enum RequestRoute: Equatable {
+    case endpoint(GatewayConfiguration.Endpoint)
+    /// `failure` is what the connection's report says (nil for a plain 404).
+    case refuse(status: Int, headers: [HTTPField], body: String, failure: WebSocketError?)
+
+    /// A header line of a refusal (a named pair, so that routes compare).
+    struct HTTPField: Equatable {
+        var name: String
+        var value: String
+    }
+
+    /// A path with no endpoint is 404; the room while its cluster database is away is 503 with
+    /// `Retry-After`, so that new members go to another instance rather than join a room that
+    /// cannot order lines.
+    static func decide(path: String, routes: [String: GatewayConfiguration.Endpoint], roomAvailable: Bool) -> RequestRoute {
+        guard let endpoint = routes[path] else {
+            return .refuse(status: 404, headers: [], body: "no WebSocket endpoint at \(path)\n", failure: nil)
+        }
+        if endpoint == .room, !roomAvailable {
+            let refusal = WebSocketError.roomUnavailable
+            return .refuse(status: refusal.httpStatus ?? 503, headers: [HTTPField(name: "Retry-After", value: "5")],
+                           body: refusal.reason + "\n", failure: refusal)
+        }
+        return .endpoint(endpoint)
+    }
+}

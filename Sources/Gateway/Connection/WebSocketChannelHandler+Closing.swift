@@ -1,0 +1,71 @@
+import Logging
+import NIOCore
+import Room
+import WebSocketCore
+
+/// Ending a connection: the closing handshake on this side's initiative, staged TCP closes, and
+/// the report every connection ends with.
+extension WebSocketChannelHandler {
+    /// Closes with the error's close code (room backlog full: 1013), through the closing handshake.
+    func fail(_ error: WebSocketError) {
+        guard session.state == .open else { return }
+        statistics.failure = error
+        closeSession(code: error.closeCode ?? .policyViolation, reason: error.reason)
+    }
+
+    /// Closes the socket now, whatever the connection's state (the end of a shutdown's grace period).
+    func closeTransport() {
+        context?.close(promise: nil)
+    }
+
+    /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
+    /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
+    func closeSession(code: CloseCode, reason: String) {
+        logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.rawValue)", "reason": "\(reason)"])
+        if session.isHandshaking {
+            context?.close(promise: nil)
+            return
+        }
+        guard session.state == .open else { return }
+        let output = (try? session.close(code: code, reason: reason)) ?? SessionOutput(connection: ConnectionOutput(closeTransport: true))
+        closingHandshakeStarted(output, code: code)
+    }
+
+    /// Our close is written; TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
+    func closingHandshakeStarted(_ output: SessionOutput, code: CloseCode) {
+        sendsMessages = false
+        statistics.closeCode = code
+        if output.closeTransport {
+            writeAndClose(output.outbound)
+            return
+        }
+        write(output.outbound)
+        if let loop = context?.eventLoop {
+            let link = self.link
+            LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) {
+                link.handler?.context?.close(promise: nil)
+            }
+        }
+    }
+
+    func finish() {
+        guard !finished else { return }
+        finished = true
+        dropOutbox()
+        writer.releaseIdleStorage()
+        services.registry.remove(id)
+        recorder?.close()
+        recorder = nil
+        if joinedRoom { services.room.leave(id) }
+        logger.info("connection closed", metadata: [
+            "id": "\(id)", "peer": "\(peer)", "path": "\(statistics.path)",
+            "version": "\(statistics.version?.rawValue ?? "-")", "extensions": "\(statistics.extensions ?? "-")",
+            "subprotocol": "\(statistics.subprotocol ?? "-")",
+            "close": "\(statistics.closeCode.map { String($0.rawValue) } ?? "-")",
+            "failure": "\(statistics.failure?.identifier ?? "-")",
+            "in": "\(statistics.messagesIn) msgs/\(statistics.bytesIn) B", "out": "\(statistics.messagesOut) msgs/\(statistics.bytesOut) B",
+        ])
+        statistics.peer = peer
+        services.observer?(statistics)
+    }
+}

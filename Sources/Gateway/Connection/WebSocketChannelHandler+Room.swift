@@ -1,0 +1,56 @@
+import Logging
+import NIOCore
+import Room
+import WebSocketCore
+
+/// Room membership: joining, lines delivered under the member's limits, a slow consumer closed.
+extension WebSocketChannelHandler {
+    func joinRoom(dialect: ChatDialect, version: ProtocolVersion) {
+        let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        joinedRoom = true
+        let loop = context!.eventLoop
+        services.room.join(RoomMember(id: id, eventLoop: loop, deliver: { line in handler.value.deliver(line) },
+                                      close: { error in loop.execute { handler.value.fail(error) } }),
+                           dialect: dialect, version: version)
+    }
+
+    /// A line from the room. Bounded: a member whose socket does not take its bytes is closed
+    /// once `maxQueuedBytesPerMember` are waiting, so it can neither grow memory nor slow others.
+    func deliver(_ line: PreparedLine) {
+        // Two stored flags, not the connection: projecting it out of `state` copied it per member.
+        guard sendsMessages, context != nil else { return }
+        if writer.channelBytes > 0, let context { writer.refresh(context, budget: services.budget) }   // stale since the last flush
+        let buffer: ByteBuffer
+        if let sharedEncoding {
+            // The same bytes as every member of this loop with this encoding: framed (and
+            // compressed) once for all of them.
+            guard let shared = line.bytes(for: sharedEncoding, allocator: allocator) else { return }
+            statistics.messagesOut += 1
+            buffer = shared
+        } else {
+            let bytes = encode(.text(line.text))
+            guard !bytes.isEmpty else { return }
+            buffer = allocator.buffer(bytes: bytes)
+        }
+        switch DeliveryLimit.check(queued: queuedBytes, adding: buffer.readableBytes, perMember: configuration.maxQueuedBytesPerMember,
+                                   budget: services.budget, connections: services.registry.count) {
+        case .within: write(buffer)
+        case .exceeded(let limit): slowConsumer(limit: limit)
+        }
+    }
+
+    func slowConsumer(limit: Int) {
+        logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
+        statistics.failure = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
+        statistics.closeCode = .policyViolation
+        guard session.state == .open else { return }
+        sendsMessages = false
+        // Its socket is not reading: send the close frame if it fits, but do not wait for it.
+        let output = session.fail(.slowConsumer(queuedBytes: queuedBytes, limit: limit))
+        dropOutbox()   // frames it was never going to read
+        if let context {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
+            context.close(promise: nil)
+        }
+    }
+}

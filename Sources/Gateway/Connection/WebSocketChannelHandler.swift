@@ -1,0 +1,275 @@
+import Logging
+import NIOCore
+import Room
+import WebSocketCore
+
+/// The NIO shell around the protocol core for one TCP connection: moves bytes into its
+/// `ServerSession`, writes what it returns, routes the request, runs the timers, joins the room.
+/// No protocol rule lives here.
+final class WebSocketChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let id: Int
+    let services: GatewayServices
+    /// The connection from its first request byte to its close: the core's server session.
+    var session: ServerSession
+    var endpoint: GatewayConfiguration.Endpoint = .echo
+    var context: ChannelHandlerContext?
+    var statistics: ConnectionStatistics
+    var quiet = QuietSpell(now: .now())
+    /// This pass's frames and what the channel still holds, counted against the limits.
+    var writer = OutboundWriter()
+    var queuedBytes: Int { writer.queuedBytes }
+    var joinedRoom = false
+    var finished = false
+    var recorder: ConnectionRecorder?
+    /// Kept beside `session` so that a room delivery reads two stored properties instead of
+    /// asking the session: whether messages may be sent, and the encoding this connection shares
+    /// (fixed at the handshake).
+    var sendsMessages = false
+    var sharedEncoding: SharedEncoding?
+    /// The channel's allocator is NIO's default (the server never sets another): one for all
+    /// handlers rather than four function pointers stored in each.
+    static let allocator = ByteBufferAllocator()
+    var allocator: ByteBufferAllocator { Self.allocator }
+    /// The peer's address, described only when logged or reported: a description stored at once
+    /// would be one more string (64 B) per connection, held while idle.
+    var peerAddress: SocketAddress?
+    var peer: String { peerAddress?.description ?? "?" }
+    lazy var link = HandlerLink(self)
+
+    var configuration: GatewayConfiguration { services.configuration }
+    var logger: Logger { services.logger }
+
+    init(id: Int, services: GatewayServices) {
+        self.id = id
+        self.services = services
+        session = ServerSession(configuration: services.configuration.handshake, limits: services.configuration.limits)
+        statistics = ConnectionStatistics(id: id, peer: "?")
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    /// The context holds this handler, and this handler its context: break the cycle when the
+    /// pipeline is torn down, or every closed connection's state stays in memory (GatewayMemoryTests).
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        link.handler = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        peerAddress = context.channel.remoteAddress   // the channel's cached one: context.remoteAddress asks the socket and makes another
+        let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: peerAddress?.ipAddress, link: link))
+        guard admission == .admitted else {
+            let refusal: WebSocketError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
+                                                                   : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
+            statistics.failure = refusal
+            logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
+            writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n"))
+            return
+        }
+        if let directory = configuration.recordDirectory {
+            recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
+            if recorder == nil { logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
+        }
+        // Timers are never cancelled (LoopTimers): each action checks that it is still wanted.
+        let link = self.link
+        LoopTimers.current(on: context.eventLoop).after(.seconds(configuration.handshakeTimeoutSeconds)) {
+            link.handler?.handshakeTimedOut()
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        statistics.bytesIn += buffer.readableBytes
+        if let recorder { recorder.record(.c2s, Array(buffer.readableBytesView)) }
+        quiet.noteRead(at: .now())
+        buffer.withUnsafeReadableBytes { receive($0) }   // read in place: the core copies what it keeps
+    }
+
+    /// The socket took (or stopped taking) what was waiting: count again.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        refreshChannelBytes()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // RFC 6455 §7.1.5: closed without a close frame is 1006; hixie-75's close is the end of TCP.
+        for event in session.receiveEOF().events {
+            if case .transportEnded(let code) = event, statistics.closeCode == nil, statistics.failure == nil {
+                statistics.closeCode = code
+            }
+        }
+        sendsMessages = false
+        writer.transportEnded(budget: services.budget)
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("transport error", metadata: ["id": "\(id)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: Handshake
+
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard !finished else { return }
+        guard endpoint == .echo, sharedEncoding != nil else {
+            handle(session.receive(bytes))
+            return
+        }
+        var echoes = ByteBufferFrameSink(allocator: allocator, spare: writer.lendSpare())   // used by its first frame
+        // Each message lent where it lies in the read buffer and framed from there into the send
+        // buffer, the core's answers (pongs, close) between them in the order of what caused
+        // them: nothing copied out or allocated per message.
+        let output = session.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { delivery in
+            switch delivery {
+            case .message(let message): echo(message, into: &echoes)
+            case .answer(let bytes): echoes.writeFrameBytes(bytes)
+            }
+        }
+        sendsMessages = session.state == .open
+        apply(output.connection, echoes: echoes)
+        if !finished { writer.keepSpare(echoes.spareAfterwards) }
+    }
+
+    func handle(_ output: SessionOutput) {
+        switch output.handshake {
+        case nil:
+            sendsMessages = session.state == .open
+            apply(output.connection, echoes: ByteBufferFrameSink(allocator: allocator))
+        case .plainHTTP(let request, _)?:
+            statistics.path = request.path
+            writeAndClose(StaticPages.response(for: request, routes: configuration.routes, metrics: services.metricsExposition))
+        case .failed(let error, _)?:
+            statistics.failure = error
+            logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
+            writeAndClose(output.outbound)
+        case .opened?:
+            break   // a client session's event
+        case .request(let accepted)?:
+            statistics.path = accepted.request.path
+            let route = RequestRoute.decide(path: accepted.request.path, routes: configuration.routes,
+                                            roomAvailable: services.room.cluster?.isAvailable ?? true)
+            guard case .endpoint(let endpoint) = route else {
+                if case .refuse(let status, let headers, let body, let failure) = route {
+                    if let failure {
+                        statistics.failure = failure
+                        logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(failure.reason)"])
+                    }
+                    writeAndClose(session.reject(status: status, headers: headers.map { ($0.name, $0.value) }, body: body).outbound)
+                }
+                return
+            }
+            self.endpoint = endpoint
+            statistics.version = accepted.version
+            statistics.extensions = accepted.deflate?.response.description
+            statistics.subprotocol = accepted.subprotocol
+            let opened = session.accept()
+            sharedEncoding = session.sharedEncoding
+            logger.info("connection opened", metadata: [
+                "id": "\(id)", "peer": "\(peer)", "path": "\(statistics.path)", "version": "\(accepted.version.rawValue)",
+                "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(accepted.subprotocol ?? "-")",
+            ])
+            startKeepalive(version: accepted.version)
+            if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
+            // The 101 first, then what the request's pipelined frames caused.
+            handle(opened)
+        }
+    }
+
+    func handshakeTimedOut() {
+        guard session.isHandshaking else { return }
+        statistics.failure = .handshakeTimeout
+        logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(peer)", "awaitingKey3": "\(session.isAwaitingKey3)"])
+        writeAndClose(session.reject(.handshakeTimeout).outbound)
+    }
+
+    // MARK: Open connection
+
+    /// What one read produced: messages that were not lent (room members, and echoes whose bytes
+    /// depend on the connection's own state) with the core's answers placed among them, or the
+    /// echoes lent in place with the core's answers already among them.
+    func apply(_ output: ConnectionOutput, echoes: ByteBufferFrameSink) {
+        var replies: [UInt8] = []
+        output.forEachInOrder(event: { event in
+            switch event {
+            case .message(let message):
+                statistics.messagesIn += 1
+                if configuration.logPayloads { message.bytes.withUnsafeBytes { logPayload($0) } }
+                switch endpoint {
+                case .echo:
+                    let echo = encode(message)
+                    if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
+                case .room: services.room.receive(message, from: id)
+                }
+            case .failed(let error):
+                statistics.failure = error
+                statistics.closeCode = error.closeCode
+                logger.info("connection failed", metadata: ["id": "\(id)", "reason": "\(error.reason)", "close": "\(error.closeCode?.rawValue ?? 0)"])
+            case .closeReceived(let code, _):
+                statistics.closeCode = code ?? .noStatusReceived
+            case .ping, .pong, .transportEnded:
+                break
+            }
+        }, answer: { answer in
+            if replies.isEmpty { replies = Array(answer) } else { replies += answer }
+        })
+        if let frames = echoes.buffer {
+            write(frames)
+        }
+        if output.closeTransport {
+            // Write the last bytes (our close frame), then drop TCP once they are out.
+            writeAndClose(replies)
+            return
+        }
+        if !replies.isEmpty {
+            write(replies)
+        }
+    }
+
+    /// An echo of a message lent in place, framed by this thread's shared encoder straight into
+    /// the read's send buffer (no per-connection compressor is ever created). Only for connections
+    /// with a shared encoding; nothing is sent once the connection no longer sends messages.
+    func echo(_ message: MessageView, into echoes: inout ByteBufferFrameSink) {
+        statistics.messagesIn += 1
+        if configuration.logPayloads { logPayload(message.bytes) }
+        // `sendsMessages` is what the connection's `send` checks, kept beside `state` (see its declaration).
+        guard sendsMessages, let sharedEncoding else { return }
+        do {
+            try LoopEncoder.current.shared.encode(message, as: sharedEncoding, into: &echoes)
+        } catch {
+            logger.debug("message not sent", metadata: ["id": "\(id)", "reason": "\(error.reason)"])
+            return
+        }
+        statistics.messagesOut += 1
+    }
+
+    func logPayload(_ bytes: UnsafeRawBufferPointer) {
+        logger.info("message", metadata: ["id": "\(id)", "bytes": "\(bytes.count)",
+                                          "body": "\(String(decoding: bytes.prefix(200), as: UTF8.self))"])
+    }
+
+    /// One message for this peer, through its session (framing, compression).
+    func encode(_ message: Message) -> [UInt8] {
+        do {
+            let bytes = try session.send(message)
+            statistics.messagesOut += 1
+            return bytes
+        } catch {
+            logger.debug("message not sent", metadata: ["id": "\(id)", "reason": "\(error.reason)"])
+            return []
+        }
+    }
+}
+
+extension TimeAmount {
+    static func seconds(_ value: Double) -> TimeAmount { .nanoseconds(Int64(value * 1_000_000_000)) }
+}
