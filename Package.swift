@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebSocketCoreTests",
-            dependencies: ["WebSocketCore"]
+            dependencies: ["WebSocketCore", "Conformance"]
         ),
         .testTarget(
             name: "CaptureTests",

@@ -8,11 +8,6 @@ struct ConformanceCommand: ParsableCommand {
         abstract: "Test a WebSocket server (run) or client (serve) against the conformance cases built into passerelle.",
         subcommands: [Run.self, Serve.self])
 
-    /// `{"file": …}` payloads of a case folder `X/Conformance/cases` are read from `X/Fixtures`;
-    /// the built-in suite has none.
-    static func fixtures(beside suite: String) -> URL {
-        URL(fileURLWithPath: suite).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
-    }
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -71,8 +66,7 @@ struct ConformanceCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("conformance: cannot connect to \(target.host):\(target.port)\n".utf8))
                 throw ExitCode(2)
             }
-            let fixtures = suite.map { ConformanceCommand.fixtures(beside: $0) }
-            let run = ConformanceRun(cases: selected, runner: CaseRunner(target: target, timeout: timeout, fixtures: fixtures),
+            let run = ConformanceRun(cases: selected, runner: CaseRunner(target: target, timeout: timeout),
                                      parallel: parallel, overrides: accepted)
             let terminal = isatty(STDERR_FILENO) == 1
             let start = Date()
@@ -147,8 +141,7 @@ struct ConformanceCommand: ParsableCommand {
             }
             if let cases { selected = selected.filter { CaseLoader.matches($0.id, cases) } }
             if let exclude { selected = selected.filter { !CaseLoader.matches($0.id, exclude) } }
-            let fixtures = suite.map { ConformanceCommand.fixtures(beside: $0) }
-            let server = ConformanceServer(cases: selected, timeout: timeout, fixtures: fixtures, reportDirectory: URL(fileURLWithPath: report),
+            let server = ConformanceServer(cases: selected, timeout: timeout, reportDirectory: URL(fileURLWithPath: report),
                                            overrides: accepted) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
             guard !server.cases.isEmpty else {
                 FileHandle.standardError.write(Data("conformance: no case matches (handshake and hixie cases test servers only)\n".utf8))

@@ -23,8 +23,7 @@ import Testing
         let server = try GatewayServer.start(configuration: GatewayConfiguration(port: 0), logger: logger, threads: 2)
         defer { try? server.shutdown() }
         let cases = try CaseLoader.load(from: Self.suite)
-        let runner = CaseRunner(target: try .init(url: "ws://127.0.0.1:\(server.port)/echo"), timeout: 5,
-                                fixtures: Self.root.appendingPathComponent("Fixtures"))
+        let runner = CaseRunner(target: try .init(url: "ws://127.0.0.1:\(server.port)/echo"), timeout: 5)
         let results = ConformanceRun(cases: cases, runner: runner, parallel: 4).execute()
         #expect(results.count == cases.count)
         for result in results {

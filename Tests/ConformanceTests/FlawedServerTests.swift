@@ -11,8 +11,7 @@ import Testing
     func eachFlawIsFailedByItsCasesAndOnlyThose(_ flaw: Flaw) throws {
         let server = try FlawedEchoServer(flaw)
         defer { server.stop() }
-        let runner = CaseRunner(target: try .init(url: "ws://127.0.0.1:\(server.port)/echo"), timeout: 5,
-                                fixtures: ConformanceSuiteTests.root.appendingPathComponent("Fixtures"))
+        let runner = CaseRunner(target: try .init(url: "ws://127.0.0.1:\(server.port)/echo"), timeout: 5)
         let results = ConformanceRun(cases: Self.cases, runner: runner, parallel: 8).execute()
         #expect(results.count == Self.cases.count && results.count >= 450)
         let meant = Set(Self.cases.filter { Self.isMeant($0, for: flaw) }.map(\.id))

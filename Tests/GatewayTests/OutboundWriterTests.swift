@@ -37,7 +37,7 @@ import Testing
         writer.append(Self.allocator.buffer(bytes: [0x8A, 0x00]))
         #expect(writer.queuedBytes == 8 && writer.frameCount == 3)
         #expect(try Self.outbound(channel).isEmpty, "nothing reaches the channel before the pass's flush")
-        writer.flush(context, budget: budget, allocator: Self.allocator)
+        OutboundWriter.flush(&writer, context, budget: budget, allocator: Self.allocator)
         // Small frames of one pass leave as one buffer, in order.
         #expect(try Self.outbound(channel) == [[0x81, 0x01, 0x61, 0x81, 0x01, 0x62, 0x8A, 0x00]])
         #expect(writer.frameCount == 0)
@@ -45,7 +45,7 @@ import Testing
         writer.transportEnded(budget: budget)
         #expect(budget.total == 0 && writer.channelBytes == 0)
         writer.append(Self.allocator.buffer(bytes: [0x81, 0x00]))
-        writer.flush(context, budget: budget, allocator: Self.allocator)
+        OutboundWriter.flush(&writer, context, budget: budget, allocator: Self.allocator)
         #expect(try Self.outbound(channel).isEmpty && writer.frameCount == 0, "nothing is written once the transport ended")
         _ = try channel.finish()
     }
@@ -57,7 +57,7 @@ import Testing
         let large = [UInt8](repeating: 0x41, count: 5000)
         writer.append(Self.allocator.buffer(bytes: large))
         writer.append(Self.allocator.buffer(bytes: [0x8A, 0x00]))
-        writer.flush(context, budget: budget, allocator: Self.allocator)
+        OutboundWriter.flush(&writer, context, budget: budget, allocator: Self.allocator)
         #expect(try Self.outbound(channel) == [large, [0x8A, 0x00]])
         _ = try channel.finish()
     }
@@ -68,7 +68,7 @@ import Testing
         var writer = OutboundWriter()
         writer.append(Self.allocator.buffer(bytes: [0x81, 0x01, 0x61]))
         writer.drop()
-        writer.flush(context, budget: budget, allocator: Self.allocator)
+        OutboundWriter.flush(&writer, context, budget: budget, allocator: Self.allocator)
         #expect(try Self.outbound(channel).isEmpty && budget.total == 0 && writer.queuedBytes == 0)
         _ = try channel.finish()
     }
@@ -80,7 +80,7 @@ import Testing
         let written = channel.eventLoop.makePromise(of: Void.self)
         var done = false
         written.futureResult.whenSuccess { done = true }
-        writer.flush(context, budget: BufferBudget(limit: 1 << 20), allocator: Self.allocator, completion: written)
+        OutboundWriter.flush(&writer, context, budget: BufferBudget(limit: 1 << 20), allocator: Self.allocator, completion: written)
         channel.embeddedEventLoop.run()
         #expect(done)
         #expect(try Self.outbound(channel) == [[0x88, 0x02, 0x03, 0xE8]])

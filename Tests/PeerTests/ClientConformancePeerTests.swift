@@ -12,7 +12,7 @@ import Testing
         let cases = try CaseLoader.load(from: root.appendingPathComponent("Conformance/cases"))
         let overrides = try JSONDecoder().decode([String: ConformanceRun.Override].self,
                                                  from: Data(contentsOf: root.appendingPathComponent("Conformance/overrides/\(name)")))
-        let server = ConformanceServer(cases: cases, timeout: 5, fixtures: root.appendingPathComponent("Fixtures"), overrides: overrides)
+        let server = ConformanceServer(cases: cases, timeout: 5, overrides: overrides)
         try server.start(port: 0)
         return server
     }

@@ -28,7 +28,7 @@ import WebSocketCore
             compressed.append(deflater.compress(message))
             if noContextTakeover { deflater.reset() }
         }
-        let hex: ([UInt8]) -> String = { $0.map { String(format: "%02x", $0) }.joined() }
+        let hex: ([UInt8]) -> String = { Hex.encode($0, separator: "") }
         let request: [String: Any] = ["windowBits": windowBits, "noContextTakeover": noContextTakeover,
                                       "inflate": compressed.map(hex), "deflate": messages.map(hex)]
         let result = try PeerProcess.run("python3", [PeerProcess.script("zlib_peer.py")],

@@ -17,7 +17,7 @@ import Testing
             overrides = try JSONDecoder().decode([String: ConformanceRun.Override].self,
                                                  from: Data(contentsOf: root.appendingPathComponent("Conformance/overrides/\(name)")))
         }
-        let runner = CaseRunner(target: try .init(url: url), timeout: 5, fixtures: root.appendingPathComponent("Fixtures"))
+        let runner = CaseRunner(target: try .init(url: url), timeout: 5)
         return ConformanceRun(cases: cases, runner: runner, parallel: 4, overrides: overrides).execute()
     }
 

@@ -265,18 +265,13 @@ struct DirectionDecoder {
     }
 
     private func hex(_ bytes: [UInt8]) -> (String, Bool) {
-        (bytes.prefix(maxPayload).map { String(format8: $0) }.joined(), bytes.count > maxPayload)
+        (Hex.encode(bytes.prefix(maxPayload), separator: ""), bytes.count > maxPayload)
     }
 }
 
 extension String {
-    /// Lower-case hex of a byte, or of a 32-bit masking key.
-    init(format8 byte: UInt8) {
-        let digits = Array("0123456789abcdef")
-        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-    }
-
+    /// Lower-case hex of a 32-bit masking key.
     init(format8 key: UInt32) {
-        self = [UInt8(key >> 24), UInt8((key >> 16) & 0xFF), UInt8((key >> 8) & 0xFF), UInt8(key & 0xFF)].map { String(format8: $0) }.joined()
+        self = Hex.encode([UInt8(key >> 24), UInt8((key >> 16) & 0xFF), UInt8((key >> 8) & 0xFF), UInt8(key & 0xFF)], separator: "")
     }
 }

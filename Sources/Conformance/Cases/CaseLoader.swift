@@ -9,24 +9,25 @@ public enum CaseLoader {
               let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else {
             throw ConformanceError.badCase("no case folder at \(folder.path)")
         }
-        var files: [(name: String, contents: Data)] = []
+        var files: [(name: String, contents: Data, folder: URL?)] = []
         for case let url as URL in enumerator where url.pathExtension == "json" {
-            files.append((url.lastPathComponent, try Data(contentsOf: url)))
+            files.append((url.lastPathComponent, try Data(contentsOf: url), url.deletingLastPathComponent()))
         }
         return try decode(files)
     }
 
     /// The suite this binary was built with.
     public static func loadEmbedded() throws -> [ConformanceCase] {
-        try decode(EmbeddedSuite.files.map { ($0.path, Data(base64Encoded: $0.base64) ?? Data()) })
+        try decode(EmbeddedSuite.files.map { ($0.path, Data(base64Encoded: $0.base64) ?? Data(), nil) })
     }
 
-    private static func decode(_ files: [(name: String, contents: Data)]) throws -> [ConformanceCase] {
+    private static func decode(_ files: [(name: String, contents: Data, folder: URL?)]) throws -> [ConformanceCase] {
         var cases: [ConformanceCase] = []
         var seen = Set<String>()
         for file in files {
             do {
-                let item = try JSONDecoder().decode(ConformanceCase.self, from: file.contents)
+                var item = try JSONDecoder().decode(ConformanceCase.self, from: file.contents)
+                item.folder = file.folder
                 guard seen.insert(item.id).inserted else { throw ConformanceError.badCase("duplicate id \(item.id)") }
                 cases.append(item)
             } catch let error as ConformanceError {

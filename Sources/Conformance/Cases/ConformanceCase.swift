@@ -13,6 +13,11 @@ public struct ConformanceCase: Sendable, Decodable {
     /// Informational cases never fail: their observation is reported.
     public var informational: Bool?
     public var group: String { String(id.prefix { $0 != "." }) }
+    /// The folder of the case's file, where `{"file": …}` bytes are read; nil for the suite
+    /// built into the binary.
+    public var folder: URL?
+
+    enum CodingKeys: String, CodingKey { case id, title, section, handshake, steps, informational }
 
     public struct HandshakeOptions: Sendable, Decodable {
         /// `rfc6455` (default), `hybi-08`, `hybi-07`, `hixie-76`, `hixie-75`.
@@ -129,67 +134,6 @@ public struct OpcodeValue: Sendable, Decodable {
         case "ping": opcode = .ping
         case "pong": opcode = .pong
         case let other: throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown opcode \(other)")
-        }
-    }
-}
-
-/// Bytes in the fixture notation (Fixtures/README.md): `{"hex"}`, `{"text"}`, `{"file"}` (relative to
-/// the repository's Fixtures/), `{"repeat", "count"}`, or a list of those.
-public struct FixtureBytesValue: Sendable, Decodable {
-    public indirect enum Node: Sendable {
-        case hex(String), text(String), file(String), repeatNode(Node, Int), list([Node])
-    }
-    public var node: Node
-
-    public init(from decoder: Decoder) throws {
-        if var list = try? decoder.unkeyedContainer() {
-            var nodes: [Node] = []
-            while !list.isAtEnd { nodes.append(try list.decode(FixtureBytesValue.self).node) }
-            node = .list(nodes)
-            return
-        }
-        if let text = try? decoder.singleValueContainer().decode(String.self) {
-            node = .text(text)
-            return
-        }
-        let object = try decoder.container(keyedBy: Key.self)
-        if let hex = try object.decodeIfPresent(String.self, forKey: .hex) { node = .hex(hex) }
-        else if let text = try object.decodeIfPresent(String.self, forKey: .text) { node = .text(text) }
-        else if let file = try object.decodeIfPresent(String.self, forKey: .file) { node = .file(file) }
-        else {
-            let unit = try object.decode(FixtureBytesValue.self, forKey: .repeat)
-            node = .repeatNode(unit.node, try object.decode(Int.self, forKey: .count))
-        }
-    }
-
-    enum Key: String, CodingKey { case hex, text, file, `repeat`, count }
-
-    public func bytes(fixtures: URL?) throws -> [UInt8] {
-        try Self.resolve(node, fixtures: fixtures)
-    }
-
-    static func resolve(_ node: Node, fixtures: URL?) throws -> [UInt8] {
-        switch node {
-        case .text(let text): return Array(text.utf8)
-        case .hex(let hex):
-            let digits = Array(hex.filter { !$0.isWhitespace })
-            return try stride(from: 0, to: digits.count, by: 2).map { i in
-                guard i + 1 < digits.count, let byte = UInt8(String(digits[i...(i + 1)]), radix: 16) else {
-                    throw ConformanceError.badCase("bad hex \(hex)")
-                }
-                return byte
-            }
-        case .file(let path):
-            guard let fixtures else { throw ConformanceError.badCase("no Fixtures/ folder for \(path)") }
-            return Array(try Data(contentsOf: fixtures.appendingPathComponent(path)))
-        case .repeatNode(let unit, let count):
-            let bytes = try resolve(unit, fixtures: fixtures)
-            var result: [UInt8] = []
-            result.reserveCapacity(bytes.count * count)
-            for _ in 0..<count { result += bytes }
-            return result
-        case .list(let nodes):
-            return try nodes.flatMap { try resolve($0, fixtures: fixtures) }
         }
     }
 }

@@ -27,11 +27,11 @@ public final class ConformanceServer: @unchecked Sendable {
     private let started = Date()
 
     /// `cases` are filtered to the ones `ClientTestingPlan` can play.
-    public init(cases: [ConformanceCase], timeout: Double = 5, fixtures: URL? = nil, reportDirectory: URL? = nil,
+    public init(cases: [ConformanceCase], timeout: Double = 5, reportDirectory: URL? = nil,
                 overrides: [String: ConformanceRun.Override] = [:], announce: @escaping @Sendable (String) -> Void = { _ in }) {
         self.overrides = overrides
         self.cases = cases.filter(ClientTestingPlan.applicable)
-        self.runner = CaseRunner(target: nil, timeout: timeout, fixtures: fixtures)
+        self.runner = CaseRunner(target: nil, timeout: timeout)
         self.reportDirectory = reportDirectory
         self.announce = announce
     }

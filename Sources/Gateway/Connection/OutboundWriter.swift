@@ -37,26 +37,53 @@ struct OutboundWriter {
         spare = buffer
     }
 
-    /// Hands this pass's frames to the channel and flushes, then asks the channel what its socket
-    /// did not take. No promise per write (a promise and its callback would be allocations per
-    /// pass per member, for a figure the channel keeps anyway); `completion` (closing only) is
-    /// fulfilled once the last frame is written.
-    mutating func flush(_ context: ChannelHandlerContext, budget: BufferBudget, allocator: ByteBufferAllocator,
-                        completion: EventLoopPromise<Void>? = nil) {
-        guard !transportClosed else { drop(); completion?.succeed(); return }
+    /// This pass's frames, taken out to be written (`write(_:to:completion:)`) and then counted
+    /// (`handedOver`): the writer is not touched while the channel runs, since a write can re-enter
+    /// the handler (a writability change, a TLS handler's own writes) and reach the writer again.
+    struct Pass {
+        var first: ByteBuffer
+        var more: [ByteBuffer]
+        var bytes: Int
+    }
+
+    /// The pass's frames, runs of small ones merged; nil when there are none, or when the
+    /// transport is gone (they are dropped).
+    mutating func takePass(allocator: ByteBufferAllocator) -> Pass? {
+        guard !transportClosed else { drop(); return nil }
         if outbox.count > 1 { coalesce(allocator: allocator) }
         let bytes = outbox.bytes
-        guard let (first, more) = outbox.takeFrames() else { completion?.succeed(); return }
-        context.write(NIOAny(first), promise: more.isEmpty ? completion : nil)
-        for (index, frame) in more.enumerated() {
-            context.write(NIOAny(frame), promise: index == more.count - 1 ? completion : nil)
+        guard let (first, more) = outbox.takeFrames() else { return nil }
+        return Pass(first: first, more: more, bytes: bytes)
+    }
+
+    /// Writes a pass's frames in order. No promise per write (a promise and its callback would be
+    /// allocations per pass per member, for a figure the channel keeps anyway); `completion`
+    /// (closing only) is fulfilled once the last frame is written.
+    static func write(_ pass: Pass, to context: ChannelHandlerContext, completion: EventLoopPromise<Void>? = nil) {
+        context.write(NIOAny(pass.first), promise: pass.more.isEmpty ? completion : nil)
+        for (index, frame) in pass.more.enumerated() {
+            context.write(NIOAny(frame), promise: index == pass.more.count - 1 ? completion : nil)
         }
-        outbox.reuseStorage(of: consume more)
-        // The server-wide budget is shared by every loop: touched once per pass, not per frame.
-        budget.add(bytes)
-        channelBytes += bytes
+    }
+
+    /// The pass is in the channel: its bytes count until the socket takes them (the server-wide
+    /// budget is shared by every loop: touched once per pass, not per frame), and its array's
+    /// storage serves the next pass.
+    mutating func handedOver(_ pass: consuming Pass, budget: BufferBudget) {
+        budget.add(pass.bytes)
+        channelBytes += pass.bytes
+        outbox.reuseStorage(of: pass.more)
+    }
+
+    /// Takes, writes and flushes a pass, then asks the channel what its socket did not take — for
+    /// a caller that holds the writer outside the channel's reach (a test).
+    static func flush(_ writer: inout OutboundWriter, _ context: ChannelHandlerContext, budget: BufferBudget,
+                      allocator: ByteBufferAllocator, completion: EventLoopPromise<Void>? = nil) {
+        guard let pass = writer.takePass(allocator: allocator) else { completion?.succeed(); return }
+        write(pass, to: context, completion: completion)
+        writer.handedOver(pass, budget: budget)
         context.flush()
-        refresh(context, budget: budget)
+        writer.refresh(context, budget: budget)
     }
 
     /// What the socket has not taken yet, as the channel counts it; the server-wide budget follows.

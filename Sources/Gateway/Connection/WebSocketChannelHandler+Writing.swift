@@ -39,7 +39,12 @@ extension WebSocketChannelHandler {
     /// Hands this pass's frames to the channel (`OutboundWriter.flush`).
     func flushOutbox(completion: EventLoopPromise<Void>? = nil) {
         guard let context else { dropOutbox(); completion?.succeed(); return }
-        writer.flush(context, budget: services.budget, allocator: allocator, completion: completion)
+        guard let pass = writer.takePass(allocator: allocator) else { completion?.succeed(); return }
+        // Written with no access to `writer` open: a write can re-enter this handler.
+        OutboundWriter.write(pass, to: context, completion: completion)
+        writer.handedOver(pass, budget: services.budget)
+        context.flush()
+        refreshChannelBytes()
     }
 
     /// The socket took (or stopped taking) what was waiting: count again.

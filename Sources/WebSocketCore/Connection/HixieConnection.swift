@@ -10,15 +10,9 @@ public struct HixieConnection: WebSocketConnection {
     private var buffer = ByteQueue()
     private var parser: HixieFrameParser
     private var closeSent = false
-    /// The last read brought messages and then closed a connection that was open (the peer's
-    /// close, or a violation): until the next call into the connection, `send` still frames the
-    /// answers to that read's messages,
-    /// which the shell places before the close answer (`ConnectionOutput.forEachInOrder`).
-    private var closedByLastRead = false
-    private var closeReceived = false
-    /// What the peer sent after its close, unread: nothing may follow a close (RFC 6455 §5.5.1;
-    /// hixie-76 §5.3 for 0xFF 0x00). A client or a test judges it; a server just drops TCP.
-    public private(set) var bytesAfterClose = 0
+    private var closing = CloseBookkeeping()
+    /// What the peer sent after its close, unread (`CloseBookkeeping`).
+    public var bytesAfterClose: Int { closing.bytesAfterClose }
 
     public init(role: Role, version: ProtocolVersion, limits: ConnectionLimits = ConnectionLimits()) {
         precondition(version.framing == .hixie, "HixieConnection speaks hixie-75/76")
@@ -43,17 +37,10 @@ public struct HixieConnection: WebSocketConnection {
     private mutating func read(_ bytes: UnsafeRawBufferPointer, _ deliver: (MessageView, inout ConnectionOutput) -> Void,
                                handOver: (inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
-        closedByLastRead = false
-        guard state != .closed else {
-            if closeReceived { bytesAfterClose += bytes.count }
-            return output
-        }
+        guard closing.readBegins(state, incoming: bytes.count) else { return output }
         let wasOpen = state == .open
         var messages = 0
-        defer {
-            closedByLastRead = wasOpen && state == .closed && messages > 0
-            if closeReceived && !buffer.isEmpty { bytesAfterClose += buffer.count; buffer = ByteQueue() }
-        }
+        defer { closing.readEnds(wasOpen: wasOpen, state, messages: messages, buffer: &buffer) }
         buffer.append(contentsOf: bytes)
         do throws(WebSocketError) {
             var valid = true
@@ -73,7 +60,7 @@ public struct HixieConnection: WebSocketConnection {
                     break  // §5.3: frames of other types are read and discarded
                 case .event(.closingHandshake):
                     output.append(.closeReceived(code: nil, reason: ""))
-                    closeReceived = true
+                    closing.peerClosedConnection()
                     if !closeSent {
                         output.appendAnswer(HixieFrameEncoder.closingHandshake)
                         closeSent = true
@@ -91,7 +78,7 @@ public struct HixieConnection: WebSocketConnection {
     }
 
     public mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8] {
-        guard state == .open || closedByLastRead else { throw .connectionNotOpen }
+        guard state == .open || closing.closedByLastRead else { throw .connectionNotOpen }
         guard case .text(let text) = message else { throw .binaryNotSupportedByFraming }
         return HixieFrameEncoder.text(text)
     }
@@ -116,7 +103,7 @@ public struct HixieConnection: WebSocketConnection {
     /// hixie-76 sends 0xFF 0x00 and waits for the peer's; hixie-75 just closes the transport.
     /// There is no code or reason on the wire.
     public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
-        closedByLastRead = false
+        closing.localAction()
         guard state == .open else { throw .connectionNotOpen }
         closeSent = true
         if version == .hixie75 {
@@ -128,7 +115,7 @@ public struct HixieConnection: WebSocketConnection {
     }
 
     public mutating func fail(_ error: WebSocketError) -> ConnectionOutput {
-        closedByLastRead = false
+        closing.localAction()
         var output = ConnectionOutput()
         failConnection(error, &output)
         return output

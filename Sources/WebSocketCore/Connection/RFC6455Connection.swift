@@ -14,15 +14,9 @@ public struct RFC6455Connection: WebSocketConnection {
 
     private var assembler: MessageAssembler
     private var closeSent = false
-    /// The last read brought messages and then closed a connection that was open (the peer's
-    /// close, or a violation): until the next call into the connection, `send` still frames the
-    /// answers to that read's messages,
-    /// which the shell places before the close answer (`ConnectionOutput.forEachInOrder`).
-    private var closedByLastRead = false
-    private var closeReceived = false
-    /// What the peer sent after its close, unread: nothing may follow a close (RFC 6455 §5.5.1;
-    /// hixie-76 §5.3 for 0xFF 0x00). A client or a test judges it; a server just drops TCP.
-    public private(set) var bytesAfterClose = 0
+    private var closing = CloseBookkeeping()
+    /// What the peer sent after its close, unread (`CloseBookkeeping`).
+    public var bytesAfterClose: Int { closing.bytesAfterClose }
 
     /// `random` draws the masking keys a client must use (§5.3); inject a seeded one for
     /// deterministic tests.
@@ -64,17 +58,10 @@ public struct RFC6455Connection: WebSocketConnection {
                                _ deliver: (ReceivedMessage, inout ConnectionOutput) -> Void,
                                handOver: (inout ConnectionOutput) -> Void) -> ConnectionOutput {
         var output = ConnectionOutput()
-        closedByLastRead = false
-        guard state != .closed else {  // §7.1.1: nothing is read after the close
-            if closeReceived { bytesAfterClose += bytes.count }
-            return output
-        }
+        guard closing.readBegins(state, incoming: bytes.count) else { return output }  // §7.1.1: nothing is read after the close
         let wasOpen = state == .open
         var messages = 0
-        defer {
-            closedByLastRead = wasOpen && state == .closed && messages > 0
-            if closeReceived && !buffer.isEmpty { bytesAfterClose += buffer.count; buffer = ByteQueue() }
-        }
+        defer { closing.readEnds(wasOpen: wasOpen, state, messages: messages, buffer: &buffer) }
         buffer.append(contentsOf: bytes)
         // Loaded once per read, not once per event: each load of the reference is a retain.
         let deflate = self.deflate
@@ -116,7 +103,7 @@ public struct RFC6455Connection: WebSocketConnection {
         case .close:
             let (code, reason) = try Self.parseClosePayload(payload)
             output.append(.closeReceived(code: code, reason: reason))
-            closeReceived = true
+            closing.peerClosedConnection()
             if !closeSent {
                 // §5.5.1: reply with a close, typically echoing the status code received.
                 output.appendAnswer(frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: "")))
@@ -150,7 +137,7 @@ public struct RFC6455Connection: WebSocketConnection {
     /// The frames of one message, split into fragments of at most `fragmentSize` payload bytes
     /// (after compression) when given.
     public mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8] {
-        guard state == .open || closedByLastRead else { throw .connectionNotOpen }
+        guard state == .open || closing.closedByLastRead else { throw .connectionNotOpen }
         let opcode: Opcode
         if case .text = message { opcode = .text } else { opcode = .binary }
         if deflate == nil, fragmentSize == nil { return FrameEncoder.frame(message, maskingKey: nextMaskingKey()) }
@@ -203,7 +190,7 @@ public struct RFC6455Connection: WebSocketConnection {
     }
 
     public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
-        closedByLastRead = false
+        closing.localAction()
         guard state == .open else { throw .connectionNotOpen }
         guard code.isValidOnWire else { throw .invalidLocalCloseCode(code.rawValue) }
         let payload = FrameEncoder.closePayload(code: code, reason: reason)
@@ -214,7 +201,7 @@ public struct RFC6455Connection: WebSocketConnection {
     }
 
     public mutating func fail(_ error: WebSocketError) -> ConnectionOutput {
-        closedByLastRead = false
+        closing.localAction()
         var output = ConnectionOutput()
         failConnection(error, &output)
         return output

@@ -12,10 +12,11 @@ public struct ClientSession {
     public let deflateConfiguration: DeflateConfiguration
     /// The opening handshake's bytes, to write before anything else.
     public let request: [UInt8]
-    /// The server's accepted answer (version, subprotocol, extensions), once open.
+    /// The server's accepted answer (version, subprotocol, extensions), once openPhase.
     public private(set) var accepted: AcceptedClientHandshake?
     private var phase: Phase
-    private var open = OpenConnection()
+    /// The open phase (`WebSocketSession`).
+    public var openPhase = OpenPhase()
     /// Masking keys (RFC 6455 §5.3) after the handshake's own draws; inject a seeded one for
     /// deterministic tests.
     private var random: any RandomNumberGenerator
@@ -36,13 +37,10 @@ public struct ClientSession {
         return false
     }
 
-    public var state: ConnectionState { open.state }
-    public var version: ProtocolVersion? { open.connection?.version }
-    public var bytesAfterClose: Int { open.connection?.bytesAfterClose ?? 0 }
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> SessionOutput {
         if let output = receiveHandshake(bytes, { open, leftover in open.receive(leftover) }) { return output }
-        return SessionOutput(connection: open.receive(bytes))
+        return SessionOutput(connection: openPhase.receive(bytes))
     }
 
     /// `WebSocketConnection.receive(_:scratch:deliver:)` once open (the bytes that followed the
@@ -52,13 +50,13 @@ public struct ClientSession {
         if let output = receiveHandshake(bytes, { open, leftover in open.receive(leftover, scratch: &scratch, deliver: deliver) }) {
             return output
         }
-        return SessionOutput(connection: open.receive(bytes, scratch: &scratch, deliver: deliver))
+        return SessionOutput(connection: openPhase.receive(bytes, scratch: &scratch, deliver: deliver))
     }
 
-    /// The handshake phase's share of a read; nil once open. On the read that opens the
+    /// The handshake phase's share of a read; nil once openPhase. On the read that opens the
     /// connection, the bytes after the answer go to `readLeftover`.
     private mutating func receiveHandshake(_ bytes: UnsafeRawBufferPointer,
-                                           _ readLeftover: (inout OpenConnection, UnsafeRawBufferPointer) -> ConnectionOutput) -> SessionOutput? {
+                                           _ readLeftover: (inout OpenPhase, UnsafeRawBufferPointer) -> ConnectionOutput) -> SessionOutput? {
         switch phase {
         case .open:
             return nil
@@ -77,15 +75,15 @@ public struct ClientSession {
                 let leftover = answer.leftover
                 answer.leftover = []
                 accepted = answer
-                open = OpenConnection(answer.makeConnection(limits: limits, deflateConfiguration: deflateConfiguration, random: random))
-                let output = leftover.isEmpty ? ConnectionOutput() : leftover.withUnsafeBytes { readLeftover(&open, $0) }
+                openPhase = OpenPhase(answer.makeConnection(limits: limits, deflateConfiguration: deflateConfiguration, random: random))
+                let output = leftover.isEmpty ? ConnectionOutput() : leftover.withUnsafeBytes { readLeftover(&openPhase, $0) }
                 return SessionOutput(handshake: .opened(answer), connection: output)
             }
         }
     }
 
     /// The server ended the transport: during the handshake the connection failed; once open,
-    /// `OpenConnection.receiveEOF` (1006, or hixie-75's close).
+    /// `OpenPhase.receiveEOF` (1006, or hixie-75's close).
     public mutating func receiveEOF() -> SessionOutput {
         switch phase {
         case .handshaking:
@@ -94,32 +92,7 @@ public struct ClientSession {
                                  connection: ConnectionOutput(closeTransport: true))
         case .open, .closed:
             phase = .closed
-            return SessionOutput(connection: open.receiveEOF())
+            return SessionOutput(connection: openPhase.receiveEOF())
         }
-    }
-
-    public mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8] {
-        try open.send(message, fragmentSize: fragmentSize)
-    }
-
-    public mutating func ping(_ payload: [UInt8] = []) throws(WebSocketError) -> [UInt8] {
-        try open.ping(payload)
-    }
-
-    public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> SessionOutput {
-        SessionOutput(connection: try open.close(code: code, reason: reason))
-    }
-
-    public mutating func fail(_ error: WebSocketError) -> SessionOutput {
-        SessionOutput(connection: open.fail(error))
-    }
-
-    public mutating func keepalive(silentFor seconds: Double, policy: KeepalivePolicy) -> KeepaliveAction {
-        open.keepalive(silentFor: seconds, policy: policy)
-    }
-
-    @discardableResult
-    public mutating func releaseIdleMemory() -> Int {
-        open.releaseIdleMemory()
     }
 }

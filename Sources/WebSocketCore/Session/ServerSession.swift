@@ -19,7 +19,8 @@ public struct ServerSession {
     public let deflateConfiguration: DeflateConfiguration
     private let supportedVersionList: [ProtocolVersion]
     private var phase: Phase
-    private var open = OpenConnection()
+    /// The open phase (`WebSocketSession`).
+    public var openPhase = OpenPhase()
 
     public init(configuration: ServerHandshakeConfiguration = ServerHandshakeConfiguration(),
                 limits: ConnectionLimits = ConnectionLimits()) {
@@ -44,18 +45,14 @@ public struct ServerSession {
         return false
     }
 
-    /// `.open` once accepted until the closing handshake starts; `.closed` before `accept()` too.
-    public var state: ConnectionState { open.state }
-    public var version: ProtocolVersion? { open.connection?.version }
     /// `WebSocketConnection.sharedEncoding` of the open connection.
-    public var sharedEncoding: SharedEncoding? { open.connection?.sharedEncoding }
-    public var bytesAfterClose: Int { open.connection?.bytesAfterClose ?? 0 }
+    public var sharedEncoding: SharedEncoding? { openPhase.connection?.sharedEncoding }
 
     // MARK: Bytes in
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> SessionOutput {
         if let output = receiveHandshake(bytes) { return output }
-        return SessionOutput(connection: open.receive(bytes))
+        return SessionOutput(connection: openPhase.receive(bytes))
     }
 
     /// `WebSocketConnection.receive(_:scratch:deliver:)` once open: messages and the core's
@@ -63,7 +60,7 @@ public struct ServerSession {
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, scratch: inout InflateScratch,
                                  deliver: (LentDelivery) -> Void) -> SessionOutput {
         if let output = receiveHandshake(bytes) { return output }
-        return SessionOutput(connection: open.receive(bytes, scratch: &scratch, deliver: deliver))
+        return SessionOutput(connection: openPhase.receive(bytes, scratch: &scratch, deliver: deliver))
     }
 
     /// The handshake phase's share of a read; nil once open (the connection reads it).
@@ -98,7 +95,7 @@ public struct ServerSession {
     }
 
     /// The peer ended the transport: during the handshake nothing is answered; once open,
-    /// `OpenConnection.receiveEOF` (1006, or hixie-75's close).
+    /// `OpenPhase.receiveEOF` (1006, or hixie-75's close).
     public mutating func receiveEOF() -> SessionOutput {
         switch phase {
         case .handshaking, .deciding:
@@ -106,9 +103,9 @@ public struct ServerSession {
             return SessionOutput(connection: ConnectionOutput(closeTransport: true))
         case .open:
             phase = .closed
-            return SessionOutput(connection: open.receiveEOF())
+            return SessionOutput(connection: openPhase.receiveEOF())
         case .closed:
-            return SessionOutput(connection: open.receiveEOF())
+            return SessionOutput(connection: openPhase.receiveEOF())
         }
     }
 
@@ -119,10 +116,10 @@ public struct ServerSession {
     public mutating func accept() -> SessionOutput {
         guard case .deciding(let accepted) = phase else { return SessionOutput() }
         phase = .open
-        open = OpenConnection(accepted.makeConnection(limits: limits, deflateConfiguration: deflateConfiguration))
+        openPhase = OpenPhase(accepted.makeConnection(limits: limits, deflateConfiguration: deflateConfiguration))
         var output = ConnectionOutput(outbound: accepted.response)
         if !accepted.leftover.isEmpty {
-            output.append(contentsOf: accepted.leftover.withUnsafeBytes { open.receive($0) })
+            output.append(contentsOf: accepted.leftover.withUnsafeBytes { openPhase.receive($0) })
         }
         return SessionOutput(connection: output)
     }
@@ -145,30 +142,4 @@ public struct ServerSession {
                                                           closeTransport: true))
     }
 
-    // MARK: Open connection
-
-    public mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8] {
-        try open.send(message, fragmentSize: fragmentSize)
-    }
-
-    public mutating func ping(_ payload: [UInt8] = []) throws(WebSocketError) -> [UInt8] {
-        try open.ping(payload)
-    }
-
-    public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> SessionOutput {
-        SessionOutput(connection: try open.close(code: code, reason: reason))
-    }
-
-    public mutating func fail(_ error: WebSocketError) -> SessionOutput {
-        SessionOutput(connection: open.fail(error))
-    }
-
-    public mutating func keepalive(silentFor seconds: Double, policy: KeepalivePolicy) -> KeepaliveAction {
-        open.keepalive(silentFor: seconds, policy: policy)
-    }
-
-    @discardableResult
-    public mutating func releaseIdleMemory() -> Int {
-        open.releaseIdleMemory()
-    }
 }

@@ -1,31 +1,25 @@
+import Conformance
 import Foundation
+import WebSocketCore
 
-/// The byte notation of fixtures (see Fixtures/README.md):
-///   {"hex": "81 05 48 65"}        bytes in hex, whitespace ignored
-///   {"text": "GET / HTTP/1.1\r\n"} the UTF-8 of a string
-///   {"file": "peers/x.bin"}       a raw file, relative to the fixture
-///   {"repeat": BYTES, "count": N} BYTES N times
-///   [BYTES, BYTES, …]             concatenation
+/// The byte notation of fixtures (Fixtures/README.md), read by the same parser as conformance
+/// cases (`FixtureBytesValue`): a fixture's JSON value is only mapped onto its nodes here.
 enum FixtureBytes {
     static func decode(_ value: JSONValue, relativeTo directory: URL) throws -> [UInt8] {
+        try FixtureBytesValue(node(value)).bytes(relativeTo: directory)
+    }
+
+    static func node(_ value: JSONValue) throws -> FixtureBytesValue.Node {
         switch value {
         case .array(let parts):
-            return try parts.flatMap { try decode($0, relativeTo: directory) }
+            return .list(try parts.map(node))
         case .string(let text):
-            return Array(text.utf8)
+            return .text(text)
         case .object(let object):
-            if let hex = object["hex"]?.string { return try parseHex(hex) }
-            if let text = object["text"]?.string { return Array(text.utf8) }
-            if let file = object["file"]?.string {
-                return Array(try Data(contentsOf: directory.appendingPathComponent(file)))
-            }
-            if let unit = object["repeat"], let count = object["count"]?.int {
-                let bytes = try decode(unit, relativeTo: directory)
-                var result: [UInt8] = []
-                result.reserveCapacity(bytes.count * count)
-                for _ in 0..<count { result += bytes }
-                return result
-            }
+            if let hex = object["hex"]?.string { return .hex(hex) }
+            if let text = object["text"]?.string { return .text(text) }
+            if let file = object["file"]?.string { return .file(file) }
+            if let unit = object["repeat"], let count = object["count"]?.int { return .repeatNode(try node(unit), count) }
             throw FixtureError("unknown byte notation \(value)")
         default:
             throw FixtureError("unknown byte notation \(value)")
@@ -33,18 +27,11 @@ enum FixtureBytes {
     }
 
     static func parseHex(_ hex: String) throws -> [UInt8] {
-        let digits = hex.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }
-        guard digits.count % 2 == 0 else { throw FixtureError("odd hex digit count in \(hex)") }
-        var bytes: [UInt8] = []
-        var iterator = digits.makeIterator()
-        while let high = iterator.next(), let low = iterator.next() {
-            guard let byte = UInt8(String(high) + String(low), radix: 16) else { throw FixtureError("bad hex \(high)\(low)") }
-            bytes.append(byte)
-        }
+        guard let bytes = Hex.decode(hex) else { throw FixtureError("bad hex \(hex)") }
         return bytes
     }
 
     static func hex(_ bytes: some Collection<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined(separator: " ")
+        Hex.encode(bytes)
     }
 }

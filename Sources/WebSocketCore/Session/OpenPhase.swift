@@ -1,6 +1,7 @@
 /// The open phase both sessions share: a connection of either framing, from the bytes that
-/// followed the handshake to its closed state, and the end of the transport.
-struct OpenConnection {
+/// followed the handshake to its closed state, and the end of the transport. Opaque to shells:
+/// they reach it through `WebSocketSession`'s operations, written once for both sides.
+public struct OpenPhase {
     private(set) var connection: (any WebSocketConnection)?
     /// The transport ended (`receiveEOF`): nothing more is read or sent.
     private var transportEnded = false
