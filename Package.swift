@@ -59,6 +59,12 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["SuiteEmbedder"]
         ),
+        // The bridge to a user's own backend, sans I/O: route targets and options, the relay
+        // between a pair's two legs (messages, close mapping, bounded queues).
+        .target(
+            name: "Bridge",
+            dependencies: ["WebSocketCore"]
+        ),
         // Scale-out: one room across instances through PostgreSQL (ordering sans I/O, link on postgres-nio).
         .target(
             name: "Cluster",
@@ -122,6 +128,10 @@ let package = Package(
             name: "GatewayTests",
             dependencies: ["Gateway", "WebSocketCore", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: ["Bridge", "WebSocketCore"]
         ),
         .testTarget(
             name: "RoomTests",

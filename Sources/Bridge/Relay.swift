@@ -1,0 +1,126 @@
+import WebSocketCore
+
+/// Joins the two legs of a bridged pair, sans I/O: each leg's events in, commands for the shell
+/// out — messages relayed in order both ways, text staying text, binary towards a hixie leg by
+/// the route's policy, each ending mapped to the other leg (`LegEnding`), and a bounded queue
+/// each way (reading from a leg pauses while the other holds more than `maxQueuedBytes`).
+///
+/// Pings are not relayed: each RFC 6455 leg's session answers its own (RFC 6455 §5.5.2), and a
+/// hixie leg has none.
+public struct Relay {
+    public let clientVersion: ProtocolVersion
+    public let upstreamVersion: ProtocolVersion
+    public let options: RouteOptions
+    /// Bytes relayed to a leg and not yet taken by its socket, past which the other leg's
+    /// reading pauses; it resumes once half of that is left.
+    public let maxQueuedBytes: Int
+
+    private var queued: [Leg: Int] = [.client: 0, .upstream: 0]
+    private var paused: Set<Leg> = []
+    /// Legs whose closing handshake started (either side's): nothing more is relayed to them.
+    private var closingLegs: Set<Leg> = []
+
+    public init(clientVersion: ProtocolVersion, upstreamVersion: ProtocolVersion, options: RouteOptions = RouteOptions(),
+                maxQueuedBytes: Int = 1 << 20) {
+        self.clientVersion = clientVersion
+        self.upstreamVersion = upstreamVersion
+        self.options = options
+        self.maxQueuedBytes = maxQueuedBytes
+    }
+
+    public func version(of leg: Leg) -> ProtocolVersion { leg == .client ? clientVersion : upstreamVersion }
+
+    /// Bytes relayed to `leg` that its socket has not taken.
+    public func queuedBytes(for leg: Leg) -> Int { queued[leg] ?? 0 }
+
+    public func isClosing(_ leg: Leg) -> Bool { closingLegs.contains(leg) }
+
+    /// An event of `leg`'s session.
+    public mutating func received(_ event: ConnectionEvent, on leg: Leg) -> [RelayCommand] {
+        switch event {
+        case .message(let message):
+            return relay(message, from: leg)
+        case .ping, .pong:
+            return []
+        case .closeReceived(let code, let reason):
+            return ended(leg, .closed(code: code, reason: reason, framing: version(of: leg).framing))
+        case .failed(let error):
+            return ended(leg, .failed(error))
+        case .transportEnded:
+            guard !closingLegs.contains(leg) else { return [] }   // after its closing handshake: the expected end
+            return ended(leg, version(of: leg) == .hixie75 ? .hixie75Ended : .lost)
+        }
+    }
+
+    /// `leg`'s socket took `bytes` of what was relayed to it.
+    public mutating func taken(_ bytes: Int, by leg: Leg) -> [RelayCommand] {
+        queued[leg] = max(0, (queued[leg] ?? 0) - bytes)
+        guard paused.contains(leg.other), (queued[leg] ?? 0) <= maxQueuedBytes / 2 else { return [] }
+        paused.remove(leg.other)
+        return [.resumeReading(leg.other)]
+    }
+
+    /// The shell closes a leg on its own initiative (shutdown, idle timeout): the other follows.
+    public mutating func closeBoth(startingWith leg: Leg, code: CloseCode, reason: String) -> [RelayCommand] {
+        var commands: [RelayCommand] = []
+        for side in [leg, leg.other] where !closingLegs.contains(side) {
+            closingLegs.insert(side)
+            commands.append(.close(side, code: code, reason: reason))
+        }
+        return commands
+    }
+
+    // MARK: Messages
+
+    private mutating func relay(_ message: Message, from leg: Leg) -> [RelayCommand] {
+        let destination = leg.other
+        guard !closingLegs.contains(destination) else {
+            return [.dropped(from: leg, bytes: message.byteCount, reason: "the \(destination.rawValue) leg is closing")]
+        }
+        var outgoing = message
+        if case .binary(let bytes) = message, version(of: destination).framing == .hixie {
+            // hixie frames carry text only (hixie-76 §4.2): the route decides.
+            switch options.binaryToHixie {
+            case .drop:
+                return [.dropped(from: leg, bytes: bytes.count, reason: "binary message for a hixie \(destination.rawValue) (binary=drop)")]
+            case .utf8 where UTF8Validator.isValid(bytes[...]):
+                outgoing = .text(String(decoding: bytes, as: UTF8.self))
+            case .utf8, .close:
+                var commands: [RelayCommand] = [.dropped(from: leg, bytes: bytes.count, reason: "binary message for a hixie \(destination.rawValue)")]
+                for side in [leg, destination] where !closingLegs.contains(side) {
+                    closingLegs.insert(side)
+                    commands.append(.close(side, code: .unsupportedData, reason: "binary messages cannot reach a hixie peer"))
+                }
+                return commands
+            }
+        }
+        var commands: [RelayCommand] = [.send(outgoing, to: destination)]
+        queued[destination, default: 0] += outgoing.byteCount
+        if queued[destination, default: 0] > maxQueuedBytes, !paused.contains(leg) {
+            paused.insert(leg)
+            commands.append(.pauseReading(leg))
+        }
+        return commands
+    }
+
+    // MARK: Endings
+
+    private mutating func ended(_ leg: Leg, _ ending: LegEnding) -> [RelayCommand] {
+        closingLegs.insert(leg)
+        let other = leg.other
+        guard !closingLegs.contains(other) else { return [] }
+        closingLegs.insert(other)
+        let (code, reason) = ending.closeForOtherLeg(endedLeg: leg)
+        return [.close(other, code: code, reason: reason)]
+    }
+}
+
+extension Message {
+    /// Payload bytes (UTF-8 for text).
+    var byteCount: Int {
+        switch self {
+        case .text(let text): return text.utf8.count
+        case .binary(let bytes): return bytes.count
+        }
+    }
+}
