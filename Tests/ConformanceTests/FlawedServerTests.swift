@@ -32,7 +32,7 @@ import Testing
         .acceptsUnmaskedFrames: 6, .skipsUTF8Validation: 140, .wrongAcceptKey: 400, .ignoresServerNoContextTakeover: 3,
         .assumesClientNoContextTakeover: 5, .wrongHixieMD5: 15, .acceptsInvalidCloseCodes: 12, .answersOutOfOrder: 5,
         .dropsHixieClosingHandshake: 2, .hixieLocationWithoutResource: 20, .hixieOriginNotEchoed: 20,
-        .sendsAfterClose: 420, .ignoresServerMaxWindowBits: 3,
+        .sendsAfterClose: 420, .ignoresServerMaxWindowBits: 3, .dropsOnHixieLengthFrame: 2,
     ]
 
     /// The cases a flaw must fail, stated from the case data where a rule says it, by name otherwise.
@@ -70,6 +70,12 @@ import Testing
         case .ignoresServerMaxWindowBits:
             // Repeats farther back than the agreed window (messages with nearer repeats inflate either way).
             return item.id.hasPrefix("deflate.server-window-") && item.id.hasSuffix("-far-repeat")
+        case .dropsOnHixieLengthFrame:
+            // The cases that send a length frame first in a write (the flaw looks there).
+            return version.hasPrefix("hixie") && item.steps.contains { step in
+                guard case .hex(let hex)? = step.sendRaw?.node else { return false }
+                return hex.hasPrefix("80")
+            }
         case .sendsAfterClose:
             // Every connection that opens ends with a close from the server (the case's, or the
             // one answering the runner's own close at the end) — except hixie-75, which has none.

@@ -12,8 +12,10 @@ public struct ConnectionStatistics: Sendable, Hashable {
     public var messagesOut = 0
     public var bytesIn = 0
     public var bytesOut = 0
-    /// Why it ended: the error that failed it, if any.
+    /// Why it ended: the protocol error that failed it, if any…
     public var failure: WebSocketError?
+    /// …or the gateway's own limit or policy that refused or ended it.
+    public var refusal: GatewayError?
     public var closeCode: CloseCode?
 
     public init(id: Int, peer: String) {

@@ -5,7 +5,7 @@ import WebSocketCore
 enum RequestRoute: Equatable {
     case endpoint(GatewayConfiguration.Endpoint)
     /// `failure` is what the connection's report says (nil for a plain 404).
-    case refuse(status: Int, headers: [HTTPField], body: String, failure: WebSocketError?)
+    case refuse(status: Int, headers: [HTTPField], body: String, failure: GatewayError?)
 
     /// A header line of a refusal (a named pair, so that routes compare).
     struct HTTPField: Equatable {
@@ -21,7 +21,7 @@ enum RequestRoute: Equatable {
             return .refuse(status: 404, headers: [], body: "no WebSocket endpoint at \(path)\n", failure: nil)
         }
         if endpoint == .room, !roomAvailable {
-            let refusal = WebSocketError.roomUnavailable
+            let refusal = GatewayError.roomUnavailable
             return .refuse(status: refusal.httpStatus ?? 503, headers: [HTTPField(name: "Retry-After", value: "5")],
                            body: refusal.reason + "\n", failure: refusal)
         }

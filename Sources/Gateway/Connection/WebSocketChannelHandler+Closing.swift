@@ -7,9 +7,9 @@ import WebSocketCore
 /// the report every connection ends with.
 extension WebSocketChannelHandler {
     /// Closes with the error's close code (room backlog full: 1013), through the closing handshake.
-    func fail(_ error: WebSocketError) {
+    func fail(_ error: GatewayError) {
         guard session.state == .open else { return }
-        statistics.failure = error
+        statistics.refusal = error
         closeSession(code: error.closeCode ?? .policyViolation, reason: error.reason)
     }
 
@@ -62,7 +62,7 @@ extension WebSocketChannelHandler {
             "version": "\(statistics.version?.rawValue ?? "-")", "extensions": "\(statistics.extensions ?? "-")",
             "subprotocol": "\(statistics.subprotocol ?? "-")",
             "close": "\(statistics.closeCode.map { String($0.rawValue) } ?? "-")",
-            "failure": "\(statistics.failure?.identifier ?? "-")",
+            "failure": "\(statistics.failure?.identifier ?? statistics.refusal?.identifier ?? "-")",
             "in": "\(statistics.messagesIn) msgs/\(statistics.bytesIn) B", "out": "\(statistics.messagesOut) msgs/\(statistics.bytesOut) B",
         ])
         statistics.peer = peer

@@ -41,12 +41,12 @@ extension WebSocketChannelHandler {
 
     func slowConsumer(limit: Int) {
         logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
-        statistics.failure = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
+        statistics.refusal = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
         statistics.closeCode = .policyViolation
         guard session.state == .open else { return }
         sendsMessages = false
         // Its socket is not reading: send the close frame if it fits, but do not wait for it.
-        let output = session.fail(.slowConsumer(queuedBytes: queuedBytes, limit: limit))
+        let output = session.fail(GatewayError.slowConsumer(queuedBytes: queuedBytes, limit: limit).asLocalLimit)
         dropOutbox()   // frames it was never going to read
         if let context {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)

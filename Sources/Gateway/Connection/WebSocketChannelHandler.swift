@@ -66,9 +66,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         peerAddress = context.channel.remoteAddress   // the channel's cached one: context.remoteAddress asks the socket and makes another
         let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: peerAddress?.ipAddress, link: link))
         guard admission == .admitted else {
-            let refusal: WebSocketError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
-                                                                   : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
-            statistics.failure = refusal
+            let refusal: GatewayError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
+                                                                 : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
+            statistics.refusal = refusal
             logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
             writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n"))
             return
@@ -102,7 +102,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // RFC 6455 §7.1.5: closed without a close frame is 1006; hixie-75's close is the end of TCP.
         for event in session.receiveEOF().events {
-            if case .transportEnded(let code) = event, statistics.closeCode == nil, statistics.failure == nil {
+            if case .transportEnded(let code) = event, statistics.closeCode == nil, statistics.failure == nil, statistics.refusal == nil {
                 statistics.closeCode = code
             }
         }
@@ -161,7 +161,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             guard case .endpoint(let endpoint) = route else {
                 if case .refuse(let status, let headers, let body, let failure) = route {
                     if let failure {
-                        statistics.failure = failure
+                        statistics.refusal = failure
                         logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(failure.reason)"])
                     }
                     writeAndClose(session.reject(status: status, headers: headers.map { ($0.name, $0.value) }, body: body).outbound)

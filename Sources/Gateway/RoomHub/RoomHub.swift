@@ -13,10 +13,10 @@ final class RoomMember: Sendable {
     /// Queues one line for this member (its shared encoding, or its own); called on `eventLoop`.
     let deliver: @Sendable (PreparedLine) -> Void
     /// Closes this member with its closing handshake (called from any thread).
-    let close: @Sendable (WebSocketError) -> Void
+    let close: @Sendable (GatewayError) -> Void
 
     init(id: Int, eventLoop: EventLoop, deliver: @escaping @Sendable (PreparedLine) -> Void,
-         close: @escaping @Sendable (WebSocketError) -> Void) {
+         close: @escaping @Sendable (GatewayError) -> Void) {
         self.id = id
         self.eventLoop = eventLoop
         self.deliver = deliver

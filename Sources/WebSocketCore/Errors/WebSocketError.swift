@@ -15,12 +15,6 @@ public enum WebSocketError: Error, Hashable, Sendable {
     case originRejected(String?)
     case subprotocolRequired
     case handshakeTimeout
-    case serverFull(limit: Int)
-    /// One source address holds as many connections as it may (RFC 6585 §4: 429).
-    case tooManyFromAddress(limit: Int)
-    /// The room is shared through a cluster database this instance cannot reach right now: new
-    /// members are sent elsewhere (503 + Retry-After) rather than join a room that cannot order lines.
-    case roomUnavailable
 
     // MARK: Opening handshake, client side (the connection is failed, RFC 6455 §4.1)
     case unexpectedStatus(Int)
@@ -56,10 +50,10 @@ public enum WebSocketError: Error, Hashable, Sendable {
     case hixieFrameTooLarge(limit: Int)
     case hixieInvalidUTF8
 
-    // MARK: Resource limits of the live gateway
-    case slowConsumer(queuedBytes: Int, limit: Int)
-    /// Lines waiting for the cluster database reached their bound; the speaker is asked to come back.
-    case roomBacklogFull(limit: Int)
+    // MARK: A shell's own limit or policy (its reason and close code are its own)
+    /// A shell ends an open connection for a reason of its own — a member too slow to read, a
+    /// backlog that is full — with the close code that reason maps to.
+    case localLimit(code: CloseCode, reason: String)
 
     // MARK: Local misuse (never a peer's fault)
     case binaryNotSupportedByFraming
@@ -84,14 +78,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .unsupportedVersion: return .httpStatus(426)
         case .originRejected: return .httpStatus(403)
         case .handshakeTimeout: return .httpStatus(408)
-        case .serverFull: return .httpStatus(503)
-        case .tooManyFromAddress: return .httpStatus(429)
-        case .roomUnavailable: return .httpStatus(503)
-        // RFC 6455 §7.4.1 / IANA registry: 1013 "Try Again Later" — the server is overloaded for now.
-        case .roomBacklogFull: return .closeCode(.tryAgainLater)
-        // RFC 6455 §7.4.1: 1008 for "a message that violates its policy"; a member that does not
-        // read its messages is outside the room's policy.
-        case .slowConsumer: return .closeCode(.policyViolation)
+        case .localLimit(let code, _): return .closeCode(code)
 
         // RFC 6455 §4.1: a client that rejects the server's answer fails the connection; there is
         // no frame to send yet, so the code is what the client reports (1002).
@@ -137,7 +124,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .unsupportedVersion: return "RFC 6455 §4.4"
         case .originRejected: return "RFC 6455 §10.2"
         case .subprotocolRequired: return "RFC 6455 §4.2.2"
-        case .handshakeTimeout, .serverFull, .tooManyFromAddress, .slowConsumer, .roomUnavailable, .roomBacklogFull: return "Passerelle limit"
+        case .handshakeTimeout, .localLimit: return "Passerelle limit"
         case .unexpectedStatus, .malformedResponse, .invalidAcceptKey, .unexpectedExtension, .unexpectedSubprotocol: return "RFC 6455 §4.1"
         case .invalidHixieAnswer: return "draft-hixie-76 §4.1"
         case .reservedBitsSet: return "RFC 6455 §5.2"
@@ -179,11 +166,7 @@ public enum WebSocketError: Error, Hashable, Sendable {
         case .originRejected(let origin): text = "origin \(origin ?? "(none)") not allowed"
         case .subprotocolRequired: text = "no offered subprotocol is supported"
         case .handshakeTimeout: text = "handshake not completed in time"
-        case .serverFull(let limit): text = "server full (\(limit) connections)"
-        case .tooManyFromAddress(let limit): text = "too many connections from this address (limit \(limit))"
-        case .slowConsumer(let queued, let limit): text = "slow consumer: \(queued) bytes queued, limit \(limit)"
-        case .roomUnavailable: text = "room unavailable: cluster database unreachable, try another instance"
-        case .roomBacklogFull(let limit): text = "room backlog full (\(limit) lines wait for the cluster database), try again later"
+        case .localLimit(_, let reason): text = reason
         case .unexpectedStatus(let status): text = "server answered HTTP \(status)"
         case .malformedResponse(let why): text = "malformed response: \(why)"
         case .invalidAcceptKey: text = "Sec-WebSocket-Accept does not match the key"

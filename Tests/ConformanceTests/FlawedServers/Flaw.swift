@@ -38,4 +38,7 @@ enum Flaw: String, CaseIterable, Sendable {
     /// RFC 7692 §7.1.2.1: having answered `server_max_window_bits=N`, a server compresses within
     /// 2^N bytes of history; this one compresses with the full 32 KiB window anyway.
     case ignoresServerMaxWindowBits
+    /// hixie-76 §5.3: a frame whose type has the high bit set carries a length and is read and
+    /// discarded; this one drops the connection on it.
+    case dropsOnHixieLengthFrame
 }

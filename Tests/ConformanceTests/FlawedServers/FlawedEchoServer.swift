@@ -70,6 +70,10 @@ private struct FlawedEchoSession {
                 if n <= 0 { return }
                 input = Array(buffer[..<n])
             }
+            // The flaw: a read that starts with a length frame (type 0x80–0xFE) ends the connection.
+            if flaw == .dropsOnHixieLengthFrame, connection.version.framing == .hixie, let first = input.first, (0x80..<0xFF).contains(first) {
+                return
+            }
             var output: ConnectionOutput
             do throws(WebSocketError) {
                 if rewriter != nil { input = try rewriter!.rewrite(input) }
