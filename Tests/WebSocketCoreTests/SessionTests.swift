@@ -116,3 +116,21 @@ import WebSocketCore
         #expect(hixieClose.outbound == [0xFF, 0x00])
     }
 }
+
+/// hixie-76 clients for backends that read the request line by line.
+@Suite struct HixieKey3Tests {
+    @Test func key3CanAvoidANewline() {
+        var seen = 0
+        for seed in 0..<2_000 as Range<UInt64> {
+            var configuration = ClientHandshakeConfiguration(version: .hixie76, host: "h", target: "/serveur.php")
+            configuration.key3WithoutNewline = true
+            let session = ClientSession(configuration: configuration, random: SeededRandom(seed: seed))
+            let key3 = session.request.suffix(8)
+            #expect(!key3.contains(0x0A), "seed \(seed)")
+            var plain = configuration
+            plain.key3WithoutNewline = false
+            if ClientSession(configuration: plain, random: SeededRandom(seed: seed)).request.suffix(8).contains(0x0A) { seen += 1 }
+        }
+        #expect(seen > 0, "some plain key3s do hold a newline, so the option changes something")
+    }
+}

@@ -25,6 +25,9 @@ public struct ClientHandshakeConfiguration: Sendable {
     public var fixedKeys: FixedKeys?
     /// The connection runs over TLS: a hixie answer's Location must then be a `wss://` URL.
     public var secure = false
+    /// hixie-76: draw a key3 without a `0x0A` byte. Servers of the phpwebsocket family read the
+    /// request line by line and lose a key3 that contains a newline.
+    public var key3WithoutNewline = false
 
     public struct FixedKeys: Sendable, Hashable {
         public var key: String?
@@ -99,6 +102,9 @@ public struct ClientHandshake {
             var (key1, number1) = HixieChallenge.makeClientKey(using: &random)
             var (key2, number2) = HixieChallenge.makeClientKey(using: &random)
             var key3 = (0..<8).map { _ in UInt8.random(in: 0...255, using: &random) }
+            while configuration.key3WithoutNewline, let newline = key3.firstIndex(of: 0x0A) {
+                key3[newline] = UInt8.random(in: 0...255, using: &random)
+            }
             if let fixed = configuration.fixedKeys {
                 if let k = fixed.key1 { key1 = k; number1 = (try? HixieChallenge.number(fromKey: k).get()) ?? 0 }
                 if let k = fixed.key2 { key2 = k; number2 = (try? HixieChallenge.number(fromKey: k).get()) ?? 0 }
