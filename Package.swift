@@ -81,6 +81,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "WebSocketCore",
+                "Bridge",
                 "Room",
                 "Capture",
                 "Cluster",

@@ -20,6 +20,9 @@ public struct UpstreamRequest: Sendable {
         var configuration = ClientHandshakeConfiguration(version: target.version, host: target.hostHeader, target: target.resource)
         configuration.secure = target.secure
         configuration.key3WithoutNewline = options.key3WithoutNewline
+        // The backend's Location is checked for its host and resource, not its scheme: legacy
+        // servers guess it (Protocol::WebSocket says wss:// whenever X-Forwarded-Proto is sent).
+        configuration.acceptsEitherLocationScheme = true
         configuration.origin = options.origin ?? headers.first(clientVersion.originHeaderName) ?? headers.first("Origin")
         configuration.subprotocols = clientVersion.framing == .hixie
             ? headers.first(clientVersion == .hixie76 ? "Sec-WebSocket-Protocol" : "WebSocket-Protocol").map { [$0] } ?? []

@@ -134,3 +134,26 @@ import WebSocketCore
         #expect(seen > 0, "some plain key3s do hold a newline, so the option changes something")
     }
 }
+
+/// hixie answers name the requested URL (hixie-76 §4.1): a checker holds the scheme to it, a
+/// bridge accepts either, since legacy servers guess it.
+@Suite struct HixieLocationTests {
+    static func answer(secureClient: Bool, lenient: Bool) -> HandshakeEvent? {
+        var configuration = ClientHandshakeConfiguration(version: .hixie76, host: "tv.example:11345", target: "/serveur.php")
+        configuration.secure = secureClient
+        configuration.acceptsEitherLocationScheme = lenient
+        var client = ClientSession(configuration: configuration, random: SeededRandom(seed: 4))
+        var server = ServerSession()   // not behind TLS: it answers ws://
+        _ = server.receive(client.request)
+        return client.receive(server.accept().outbound).handshake
+    }
+
+    @Test func theSchemeIsCheckedUnlessTheClientIsLenient() {
+        guard case .opened? = Self.answer(secureClient: false, lenient: false) else { Issue.record("the right scheme opens"); return }
+        guard case .failed(.malformedResponse(let why), _)? = Self.answer(secureClient: true, lenient: false) else {
+            Issue.record("a checker refuses ws:// on a secure connection"); return
+        }
+        #expect(why.contains("wss://tv.example:11345/serveur.php"))
+        guard case .opened? = Self.answer(secureClient: true, lenient: true) else { Issue.record("a bridge accepts either scheme"); return }
+    }
+}

@@ -28,6 +28,10 @@ public struct ClientHandshakeConfiguration: Sendable {
     /// hixie-76: draw a key3 without a `0x0A` byte. Servers of the phpwebsocket family read the
     /// request line by line and lose a key3 that contains a newline.
     public var key3WithoutNewline = false
+    /// hixie: accept a Location whose scheme is `ws` or `wss` whatever this connection's is — a
+    /// bridge relaying to a backend, not a checker. Perl's Protocol::WebSocket, for one, answers
+    /// `wss://` to any request that carries `X-Forwarded-Proto`, whatever its value.
+    public var acceptsEitherLocationScheme = false
 
     public struct FixedKeys: Sendable, Hashable {
         public var key: String?
@@ -218,6 +222,10 @@ extension ClientHandshake {
         let defaultPort = configuration.secure ? ":443" : ":80"
         if configuration.host.hasSuffix(defaultPort) {
             accepted.append("\(scheme)://\(configuration.host.dropLast(defaultPort.count))\(configuration.target)")
+        }
+        if configuration.acceptsEitherLocationScheme {
+            let other = configuration.secure ? "ws" : "wss"
+            accepted += accepted.map { other + $0.dropFirst(scheme.count) }
         }
         guard let location = headers.first(prefix + "WebSocket-Location") else {
             throw .malformedResponse("no \(prefix)WebSocket-Location")

@@ -1,0 +1,183 @@
+import Bridge
+import NIOCore
+import NIOPosix
+import NIOSSL
+import WebSocketCore
+
+/// A bridged pair's upstream leg: a TCP connection (TLS for `wss`) to the route's backend running
+/// the core's `ClientSession` of the route's version. It reports once whether the backend
+/// accepted (`opened`) or how it failed (`UpstreamFailure`), then every event of the open leg,
+/// and takes messages, closes and pauses from the relay. Used on its channel's event loop only.
+public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    /// What the leg reports: once `opened` or `failed`, then the open leg's outputs and its end.
+    public enum Report {
+        case opened(AcceptedClientHandshake, SessionOutput)
+        case failed(UpstreamFailure)
+        case output(SessionOutput)
+    }
+
+    private var session: ClientSession
+    private let options: RouteOptions
+    private let report: (Report) -> Void
+    private var context: ChannelHandlerContext?
+    private var decided = false
+    /// `frame-per-write`: frames waiting for the previous one's write to complete.
+    private var pending: [[UInt8]] = []
+    private var writing = false
+
+    init(session: ClientSession, options: RouteOptions, report: @escaping (Report) -> Void) {
+        self.session = session
+        self.options = options
+        self.report = report
+    }
+
+    /// Connects on `loop` and starts the handshake; `report` is called on `loop`. The handshake
+    /// must complete within `timeout` seconds (`UpstreamFailure.timedOut` otherwise).
+    public static func connect(to target: RouteTarget, request: UpstreamRequest, options: RouteOptions, timeout: Double,
+                               on loop: EventLoop, tls: TLSConfiguration? = nil,
+                               report: @escaping (Report) -> Void) -> EventLoopFuture<UpstreamLeg> {
+        let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration), options: options, report: report)
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(timeout * 1000)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if target.secure {
+                        let context = try NIOSSLContext(configuration: tls ?? .makeClientConfiguration())
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: target.host))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(leg)
+                }
+            }
+        loop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { leg.handshakeTimedOut() }
+        return bootstrap.connect(host: target.host, port: target.port).map { _ in leg }.flatMapErrorThrowing { error in
+            leg.decide(.failed(.unreachable("\(error)")))
+            throw error
+        }
+    }
+
+    // MARK: Channel events
+
+    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        // The request head and hixie-76's key3 leave in one write (`one-write-handshake`, and
+        // always: servers of the phpwebsocket family lose a key3 that arrives alone).
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: session.request)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        let output = buffer.withUnsafeReadableBytes { session.receive($0) }
+        handle(output)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        let output = session.receiveEOF()
+        if !decided, case .failed(let error, _)? = output.handshake {
+            decide(.failed(.invalidAnswer(error)))
+        } else if decided {
+            report(.output(output))
+        }
+        context.fireChannelInactive()
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if !decided { decide(.failed(.unreachable("\(error)"))) }
+        context.close(promise: nil)
+    }
+
+    // MARK: What the relay asks
+
+    /// One message, framed as the backend's leg agreed.
+    public func send(_ message: Message) {
+        guard let bytes = try? session.send(message) else { return }
+        write(bytes)
+    }
+
+    /// The closing handshake towards the backend (`close-by-fin`: a FIN instead of `0xFF 0x00`).
+    public func close(code: CloseCode?, reason: String) {
+        if options.closeByFIN, session.version?.framing == .hixie {
+            context?.close(mode: .output, promise: nil)
+            return
+        }
+        guard let output = try? session.close(code: code ?? .normalClosure, reason: reason) else { return }
+        write(output.outbound)
+        if output.closeTransport { context?.close(promise: nil) }
+    }
+
+    /// Stops or resumes reading from the backend (the client's leg is full, or has room again).
+    public func setReading(_ reading: Bool) {
+        context?.channel.setOption(.autoRead, value: reading).whenFailure { _ in }
+        if reading { context?.read() }
+    }
+
+    // MARK: Internals
+
+    private func handle(_ output: SessionOutput) {
+        switch output.handshake {
+        case .opened(let accepted)?:
+            if !output.outbound.isEmpty { write(output.outbound) }
+            decided = true
+            report(.opened(accepted, output))
+        case .failed(.unexpectedStatus(let status), _)?:
+            decide(.failed(.refused(status: status)))
+            context?.close(promise: nil)
+        case .failed(let error, _)?:
+            decide(.failed(.invalidAnswer(error)))
+            context?.close(promise: nil)
+        case .request?, .plainHTTP?:
+            break
+        case nil:
+            guard decided else { return }
+            if !output.outbound.isEmpty { write(output.outbound) }
+            report(.output(output))
+            if output.closeTransport { context?.close(promise: nil) }
+        }
+    }
+
+    private func handshakeTimedOut() {
+        guard !decided else { return }
+        decide(.failed(.timedOut))
+        context?.close(promise: nil)
+    }
+
+    private func decide(_ outcome: Report) {
+        guard !decided else { return }
+        decided = true
+        report(outcome)
+    }
+
+    /// `frame-per-write`: each write waits for the one before it to complete, so that a server
+    /// that reads one frame per read sees each alone.
+    private func write(_ bytes: [UInt8]) {
+        guard let context, !bytes.isEmpty else { return }
+        guard options.framePerWrite else {
+            context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            return
+        }
+        pending.append(bytes)
+        writeNext()
+    }
+
+    private func writeNext() {
+        guard !writing, let context, !pending.isEmpty else { return }
+        writing = true
+        let bytes = pending.removeFirst()
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: written)
+        written.futureResult.whenComplete { [self] _ in
+            // A short pause after the write: the server reads this frame before the next arrives.
+            context.eventLoop.scheduleTask(in: .milliseconds(10)) {
+                self.writing = false
+                self.writeNext()
+            }
+        }
+    }
+}
