@@ -30,7 +30,7 @@ import WebSocketCore
         let boundaries = input.count <= 2048 ? Array(0...input.count)
             : Array(0...512) + Array(stride(from: 513, to: input.count - 512, by: 1021)) + Array((input.count - 512)...input.count)
         for cut in boundaries {
-            let observed = try FixtureRunner.observe(fixture) { bytes in [Array(bytes[..<cut]), Array(bytes[cut...])] }
+            let observed = try FixtureRunner.observe(fixture, split: { bytes in [Array(bytes[..<cut]), Array(bytes[cut...])] }, lending: false)
             #expect(observed == reference, "\(fixture.name) split at byte \(cut)")
             if observed != reference { return }
         }
