@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "WebSocketCore", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["Bridge", "Gateway", "WebSocketCore", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(

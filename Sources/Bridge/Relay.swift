@@ -12,7 +12,7 @@ public struct Relay {
     public let upstreamVersion: ProtocolVersion
     public let options: RouteOptions
     /// Bytes relayed to a leg and not yet taken by its socket, past which the other leg's
-    /// reading pauses; it resumes once half of that is left.
+    /// reading pauses; it resumes once half of that is left (`waiting(_:for:)`).
     public let maxQueuedBytes: Int
 
     private var queued: [Leg: Int] = [.client: 0, .upstream: 0]
@@ -30,10 +30,13 @@ public struct Relay {
 
     public func version(of leg: Leg) -> ProtocolVersion { leg == .client ? clientVersion : upstreamVersion }
 
-    /// Bytes relayed to `leg` that its socket has not taken.
+    /// Bytes relayed to `leg` that its socket has not taken (the shell's last count plus what was relayed since).
     public func queuedBytes(for leg: Leg) -> Int { queued[leg] ?? 0 }
 
     public func isClosing(_ leg: Leg) -> Bool { closingLegs.contains(leg) }
+
+    /// Whether reading from `leg` is paused (what it sends waits for the other leg's socket).
+    public func isPaused(_ leg: Leg) -> Bool { paused.contains(leg) }
 
     /// An event of `leg`'s session.
     public mutating func received(_ event: ConnectionEvent, on leg: Leg) -> [RelayCommand] {
@@ -52,10 +55,17 @@ public struct Relay {
         }
     }
 
-    /// `leg`'s socket took `bytes` of what was relayed to it.
-    public mutating func taken(_ bytes: Int, by leg: Leg) -> [RelayCommand] {
-        queued[leg] = max(0, (queued[leg] ?? 0) - bytes)
-        guard paused.contains(leg.other), (queued[leg] ?? 0) <= maxQueuedBytes / 2 else { return [] }
+    /// The shell's count of what waits for `leg`'s socket (frame bytes written and not taken),
+    /// after a write and whenever its socket takes some: it replaces the relay's own estimate
+    /// (payload bytes added as messages are relayed). The other leg pauses above
+    /// `maxQueuedBytes` and resumes at half of it.
+    public mutating func waiting(_ bytes: Int, for leg: Leg) -> [RelayCommand] {
+        queued[leg] = max(0, bytes)
+        if bytes > maxQueuedBytes, !paused.contains(leg.other), !closingLegs.contains(leg.other) {
+            paused.insert(leg.other)
+            return [.pauseReading(leg.other)]
+        }
+        guard paused.contains(leg.other), bytes <= maxQueuedBytes / 2 else { return [] }
         paused.remove(leg.other)
         return [.resumeReading(leg.other)]
     }
@@ -68,6 +78,14 @@ public struct Relay {
             commands.append(.close(side, code: code, reason: reason))
         }
         return commands
+    }
+
+    /// The shell closed `leg` itself (an idle timeout): the other leg goes away too (1001).
+    public mutating func closedByShell(_ leg: Leg, reason: String) -> [RelayCommand] {
+        closingLegs.insert(leg)
+        guard !closingLegs.contains(leg.other) else { return [] }
+        closingLegs.insert(leg.other)
+        return [.close(leg.other, code: .goingAway, reason: reason)]
     }
 
     // MARK: Messages

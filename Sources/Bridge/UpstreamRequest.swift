@@ -64,6 +64,26 @@ public enum UpstreamFailure: Hashable, Sendable {
     /// The backend's answer was not a valid upgrade (bad `Sec-WebSocket-Accept`, bad MD5, …).
     case invalidAnswer(WebSocketError)
 
+    /// A short text for logs and the refusal's body.
+    public var reason: String {
+        switch self {
+        case .unreachable(let why): return "upstream unreachable: \(why)"
+        case .timedOut: return "upstream did not answer in time"
+        case .refused(let status): return "upstream refused the upgrade with \(status)"
+        case .invalidAnswer(let error): return "upstream answered an invalid upgrade: \(error.reason)"
+        }
+    }
+
+    /// The kind, as metrics count it.
+    public var kind: String {
+        switch self {
+        case .unreachable: return "unreachable"
+        case .timedOut: return "timeout"
+        case .refused: return "refused"
+        case .invalidAnswer: return "invalid_answer"
+        }
+    }
+
     /// RFC 9110 §15.6: 502 for an invalid answer, 503 when unreachable, 504 when slow; a
     /// backend's own refusal (401, 403, 404, 503…) is passed on as it is.
     public var downstreamStatus: Int {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bridge
 import Cluster
 import Dispatch
 import Foundation
@@ -8,8 +9,17 @@ import WebSocketCore
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the gateway: the chat page at /, the room at /, /serveur.php and /chat, an echo at /echo.",
-        discussion: "Every limit has a default; SIGINT/SIGTERM close every member with its closing handshake and exit 0.")
+        abstract: "Run the gateway: the chat page at /, the room at /, /serveur.php and /chat, an echo at /echo, and routes to your backends.",
+        discussion: """
+            Every limit has a default; SIGINT/SIGTERM close every member with its closing handshake and exit 0.
+
+            Bridge (docs/bridge.md): --route PATH=URL relays PATH, in any version a client speaks, to a backend. \
+            The URL's scheme is the backend's version: ws:// and wss:// (RFC 6455), hixie76+ws://, hixie76+wss://, hixie75+ws://. \
+            The same PATH twice: two backends, taken in turn. Legacy devices to a modern backend:
+              passerelle serve --route /chat=ws://127.0.0.1:8080/chat
+            Browsers to a phpwebsocket-style hixie-76 backend:
+              passerelle serve --route /app=hixie76+ws://10.0.0.5:11345/serveur.php --route-options /app=phpwebsocket
+            """)
 
     @Option(help: "Address to listen on (env PASSERELLE_HOST).")
     var host: String = ProcessInfo.processInfo.environment["PASSERELLE_HOST"] ?? "127.0.0.1"
@@ -131,6 +141,24 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a missing sequence is awaited on the LISTEN connection before the table is read.")
     var clusterGapGrace: Double = 0.1
 
+    @Option(name: .customLong("route"), help: ArgumentHelp("Relay PATH to a backend: PATH=URL, URL ws://, wss://, hixie76+ws://, hixie76+wss:// or hixie75+ws:// (repeatable; a PATH twice: round robin).", valueName: "PATH=URL"))
+    var routes: [String] = []
+
+    @Option(name: .customLong("route-options"), help: ArgumentHelp("A route's options: PATH=OPT[,OPT…] with binary=close|drop|utf8, origin=URL, one-write-handshake, key3-without-newline, frame-per-write, close-by-fin, phpwebsocket (all four).", valueName: "PATH=OPTS"))
+    var routeOptions: [String] = []
+
+    @Option(help: "Seconds a route's backend has to accept the upgrade (504 to the client beyond).")
+    var upstreamTimeout: Double = GatewayConfiguration().upstreamTimeoutSeconds
+
+    @Option(help: "Bytes relayed to one leg of a bridged pair and not yet taken, past which the other leg is not read.")
+    var bridgeQueueBytes: Int = GatewayConfiguration().bridgeQueueBytes
+
+    @Option(help: "PEM certificate authorities that wss:// backends are verified against (default: the system's).")
+    var upstreamCaFile: String?
+
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp("An address whose X-Forwarded-* and Forwarded headers routes keep and extend (repeatable).", valueName: "IP"))
+    var trustedProxies: [String] = []
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -156,6 +184,11 @@ struct Serve: ParsableCommand {
             throw ValidationError("--tls-min-version must be one of \(TLSSettings.Version.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        do { _ = try BridgeRoute.table(routes: routes, options: routeOptions) } catch { throw ValidationError("--route: \(error)") }
+        guard upstreamTimeout > 0, bridgeQueueBytes > 0 else { throw ValidationError("--upstream-timeout and --bridge-queue-bytes must be positive") }
+        if let upstreamCaFile, !FileManager.default.isReadableFile(atPath: upstreamCaFile) {
+            throw ValidationError("--upstream-ca-file \(upstreamCaFile): cannot read it")
+        }
         if let cluster = clusterURL {
             do { _ = try ClusterDatabaseURL(cluster) } catch { throw ValidationError("--cluster: \(error)") }
             guard clusterOutbox > 0, clusterRetentionAge >= 0, clusterRetentionCount >= 0, clusterRetentionInterval > 0, clusterGapGrace >= 0 else {
@@ -194,6 +227,11 @@ struct Serve: ParsableCommand {
         configuration.maxBufferedBytesTotal = maxBufferedBytesTotal
         configuration.recordDirectory = record
         configuration.heapTrimIntervalSeconds = heapTrimInterval
+        configuration.bridges = (try? BridgeRoute.table(routes: routes, options: routeOptions)) ?? [:]
+        configuration.upstreamTimeoutSeconds = upstreamTimeout
+        configuration.bridgeQueueBytes = bridgeQueueBytes
+        configuration.upstreamCAFile = upstreamCaFile
+        configuration.trustedProxies = Set(trustedProxies)
         if let tlsCert, let tlsKey {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey,
                                             minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12)
@@ -244,6 +282,10 @@ struct Serve: ParsableCommand {
         let (http, ws) = configuration.tls == nil ? ("http", "ws") : ("https", "wss")
         logger.notice("listening", metadata: ["page": "\(http)://\(host):\(server.port)/", "room": "\(ws)://\(host):\(server.port)/serveur.php",
                                               "echo": "\(ws)://\(host):\(server.port)/echo"])
+        for route in configuration.bridges.values.sorted(by: { $0.path < $1.path }) {
+            logger.notice("route", metadata: ["path": "\(ws)://\(host):\(server.port)\(route.path)",
+                                              "upstreams": "\(route.targets.map(\.description).joined(separator: " "))"])
+        }
         stopped.wait()
         withExtendedLifetime(signals) {}
     }

@@ -70,6 +70,13 @@ import WebSocketCore
         #expect(relay.received(.closeReceived(code: .goingAway, reason: ""), on: .client).isEmpty)
     }
 
+    @Test func aLegTheShellClosedTakesTheOtherAlong() throws {
+        var relay = try Self.relay(.hixie76, .rfc6455)
+        #expect(relay.closedByShell(.client, reason: "idle timeout") == [.close(.upstream, code: .goingAway, reason: "idle timeout")])
+        #expect(relay.closedByShell(.upstream, reason: "idle timeout").isEmpty, "once")
+        #expect(relay.received(.message(.text("tard")), on: .upstream) == [.dropped(from: .upstream, bytes: 4, reason: "the client leg is closing")])
+    }
+
     // MARK: Messages
 
     @Test func messagesCrossInOrderTextStayingText() throws {
@@ -110,8 +117,15 @@ import WebSocketCore
         #expect(relay.received(.message(.text("789012")), on: .client) == [.send(.text("789012"), to: .upstream), .pauseReading(.client)])
         #expect(relay.queuedBytes(for: .upstream) == 12)
         #expect(relay.received(.message(.text("3")), on: .client) == [.send(.text("3"), to: .upstream)], "paused once, not again")
-        #expect(relay.taken(6, by: .upstream).isEmpty, "7 left: more than half")
-        #expect(relay.taken(2, by: .upstream) == [.resumeReading(.client)])
-        #expect(relay.taken(5, by: .upstream).isEmpty && relay.queuedBytes(for: .upstream) == 0)
+        #expect(relay.waiting(7, for: .upstream).isEmpty, "7 waiting: more than half")
+        #expect(relay.waiting(5, for: .upstream) == [.resumeReading(.client)])
+        #expect(relay.waiting(0, for: .upstream).isEmpty && relay.queuedBytes(for: .upstream) == 0)
+    }
+
+    @Test func theShellsCountAloneCanPause() throws {
+        var relay = try Self.relay(.rfc6455, .hixie76, max: 10)
+        #expect(relay.waiting(11, for: .client) == [.pauseReading(.upstream)], "framing overhead counted by the shell")
+        #expect(relay.waiting(12, for: .client).isEmpty)
+        #expect(relay.waiting(3, for: .client) == [.resumeReading(.upstream)])
     }
 }

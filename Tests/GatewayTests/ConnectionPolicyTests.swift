@@ -1,3 +1,4 @@
+import Bridge
 import NIOCore
 import Testing
 import WebSocketCore
@@ -8,7 +9,7 @@ import WebSocketCore
 @Suite struct ConnectionPolicyTests {
     static let routes: [String: GatewayConfiguration.Endpoint] = ["/serveur.php": .room, "/chat": .room, "/echo": .echo]
 
-    @Test func requestsAreRoutedOrRefused() {
+    @Test func requestsAreRoutedOrRefused() throws {
         #expect(RequestRoute.decide(path: "/echo", routes: Self.routes, roomAvailable: true) == .endpoint(.echo))
         #expect(RequestRoute.decide(path: "/serveur.php", routes: Self.routes, roomAvailable: true) == .endpoint(.room))
         #expect(RequestRoute.decide(path: "/nope", routes: Self.routes, roomAvailable: true)
@@ -19,6 +20,9 @@ import WebSocketCore
         }
         #expect(headers == [RequestRoute.HTTPField(name: "Retry-After", value: "5")])
         #expect(RequestRoute.decide(path: "/echo", routes: Self.routes, roomAvailable: false) == .endpoint(.echo), "the echo needs no database")
+        let bridged = BridgeRoute(path: "/chat", targets: [try RouteTarget(url: "hixie76+ws://tv.example/serveur.php")])
+        #expect(RequestRoute.decide(path: "/chat", routes: Self.routes, bridges: ["/chat": bridged], roomAvailable: false) == .bridge(bridged),
+                "a route hides the built-in endpoint at its path")
     }
 
     @Test func aMemberOverItsLimitOrItsShareIsASlowConsumer() {

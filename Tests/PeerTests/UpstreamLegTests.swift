@@ -26,6 +26,7 @@ import WebSocketCore
                     default: break
                     }
                 }
+            case .waiting: break
             }
         }
 
@@ -49,8 +50,8 @@ import WebSocketCore
         let reports = Reports()
         let (target, request) = try Self.request(url, options: options)
         let loop = group.next()
-        let leg = try? UpstreamLeg.connect(to: target, request: request, options: options, timeout: timeout, on: loop) { reports.note($0) }.wait()
-        return (leg, reports)
+        let (leg, connected) = UpstreamLeg.connect(to: target, request: request, options: options, timeout: timeout, on: loop) { reports.note($0) }
+        return ((try? connected.wait()) == nil ? nil : leg, reports)
     }
 
     @Test(arguments: ["ws", "hixie76+ws"])

@@ -12,11 +12,13 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
-    /// What the leg reports: once `opened` or `failed`, then the open leg's outputs and its end.
+    /// What the leg reports: once `opened` or `failed`, then the open leg's outputs and its end,
+    /// and how many written bytes its socket has not taken whenever that falls.
     public enum Report {
         case opened(AcceptedClientHandshake, SessionOutput)
         case failed(UpstreamFailure)
         case output(SessionOutput)
+        case waiting(Int)
     }
 
     private var session: ClientSession
@@ -24,39 +26,62 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     private let report: (Report) -> Void
     private var context: ChannelHandlerContext?
     private var decided = false
+    /// The client left before the backend answered: close as soon as connected, report nothing.
+    private var abandoned = false
+    /// Bytes handed to the channel whose write has not completed.
+    private var unsent = 0
+    /// After this leg's close is written, how long the backend has to end TCP.
+    private let closeTimeout: Double
     /// `frame-per-write`: frames waiting for the previous one's write to complete.
     private var pending: [[UInt8]] = []
     private var writing = false
 
-    init(session: ClientSession, options: RouteOptions, report: @escaping (Report) -> Void) {
+    init(session: ClientSession, options: RouteOptions, closeTimeout: Double, report: @escaping (Report) -> Void) {
         self.session = session
         self.options = options
+        self.closeTimeout = closeTimeout
         self.report = report
     }
 
     /// Connects on `loop` and starts the handshake; `report` is called on `loop`. The handshake
-    /// must complete within `timeout` seconds (`UpstreamFailure.timedOut` otherwise).
+    /// must complete within `timeout` seconds (`UpstreamFailure.timedOut` otherwise); the
+    /// future fails when no TCP connection was made.
+    @discardableResult
     public static func connect(to target: RouteTarget, request: UpstreamRequest, options: RouteOptions, timeout: Double,
-                               on loop: EventLoop, tls: TLSConfiguration? = nil,
-                               report: @escaping (Report) -> Void) -> EventLoopFuture<UpstreamLeg> {
-        let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration), options: options, report: report)
+                               closeTimeout: Double = 5, limits: ConnectionLimits = ConnectionLimits(),
+                               on loop: EventLoop, tls: NIOSSLContext? = nil,
+                               report: @escaping (Report) -> Void) -> (UpstreamLeg, EventLoopFuture<Void>) {
+        let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration, limits: limits), options: options,
+                              closeTimeout: closeTimeout, report: report)
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if target.secure {
-                        let context = try NIOSSLContext(configuration: tls ?? .makeClientConfiguration())
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: target.host))
+                        let context = try tls ?? NIOSSLContext(configuration: .makeClientConfiguration())
+                        // RFC 6066 §3: no SNI for an IP literal.
+                        let isAddress = (try? SocketAddress(ipAddress: target.host, port: 0)) != nil
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context,
+                                                                                               serverHostname: isAddress ? nil : target.host))
                     }
                     try channel.pipeline.syncOperations.addHandler(leg)
                 }
             }
         loop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { leg.handshakeTimedOut() }
-        return bootstrap.connect(host: target.host, port: target.port).map { _ in leg }.flatMapErrorThrowing { error in
+        let connected = bootstrap.connect(host: target.host, port: target.port).map { _ in () }.flatMapErrorThrowing { error in
             leg.decide(.failed(.unreachable("\(error)")))
             throw error
         }
+        return (leg, connected)
+    }
+
+    /// The client left before the backend answered: the connection is dropped and nothing more
+    /// is reported.
+    public func abandon() {
+        abandoned = true
+        decided = true
+        context?.close(promise: nil)
     }
 
     // MARK: Channel events
@@ -66,6 +91,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     public func channelActive(context: ChannelHandlerContext) {
+        guard !abandoned else { context.close(promise: nil); return }
         // The request head and hixie-76's key3 leave in one write (`one-write-handshake`, and
         // always: servers of the phpwebsocket family lose a key3 that arrives alone).
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: session.request)), promise: nil)
@@ -82,7 +108,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         let output = session.receiveEOF()
         if !decided, case .failed(let error, _)? = output.handshake {
             decide(.failed(.invalidAnswer(error)))
-        } else if decided {
+        } else if decided, !abandoned {
             report(.output(output))
         }
         context.fireChannelInactive()
@@ -101,15 +127,29 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         write(bytes)
     }
 
+    /// An RFC 6455 ping towards the backend (keepalive); nothing for a hixie leg.
+    public func ping() {
+        guard let bytes = try? session.ping() else { return }
+        write(bytes)
+    }
+
     /// The closing handshake towards the backend (`close-by-fin`: a FIN instead of `0xFF 0x00`).
     public func close(code: CloseCode?, reason: String) {
         if options.closeByFIN, session.version?.framing == .hixie {
             context?.close(mode: .output, promise: nil)
             return
         }
-        guard let output = try? session.close(code: code ?? .normalClosure, reason: reason) else { return }
+        guard let output = try? session.close(code: code ?? .normalClosure, reason: reason) else {
+            context?.close(promise: nil)
+            return
+        }
         write(output.outbound)
-        if output.closeTransport { context?.close(promise: nil) }
+        if output.closeTransport { context?.close(promise: nil); return }
+        // RFC 6455 §7.1.1: the server ends TCP after the closing handshake; one that does not
+        // within the close timeout is dropped.
+        context?.eventLoop.scheduleTask(in: .milliseconds(Int64(closeTimeout * 1000))) { [weak self] in
+            self?.context?.close(promise: nil)
+        }
     }
 
     /// Stops or resumes reading from the backend (the client's leg is full, or has room again).
@@ -157,9 +197,9 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     /// `frame-per-write`: each write waits for the one before it to complete, so that a server
     /// that reads one frame per read sees each alone.
     private func write(_ bytes: [UInt8]) {
-        guard let context, !bytes.isEmpty else { return }
+        guard context != nil, !bytes.isEmpty else { return }
         guard options.framePerWrite else {
-            context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            writeCounted(bytes) {}
             return
         }
         pending.append(bytes)
@@ -170,14 +210,25 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         guard !writing, let context, !pending.isEmpty else { return }
         writing = true
         let bytes = pending.removeFirst()
-        let written = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: written)
-        written.futureResult.whenComplete { [self] _ in
+        writeCounted(bytes) { [self] in
             // A short pause after the write: the server reads this frame before the next arrives.
             context.eventLoop.scheduleTask(in: .milliseconds(10)) {
                 self.writing = false
                 self.writeNext()
             }
+        }
+    }
+
+    /// Writes and flushes, counting the bytes until the socket took them (`Report.waiting`).
+    private func writeCounted(_ bytes: [UInt8], then next: @escaping () -> Void) {
+        guard let context else { return }
+        unsent += bytes.count
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: written)
+        written.futureResult.whenComplete { [self] _ in
+            unsent -= bytes.count
+            if decided, !abandoned { report(.waiting(unsent + pending.reduce(0) { $0 + $1.count })) }
+            next()
         }
     }
 }

@@ -21,6 +21,16 @@ extension WebSocketChannelHandler {
     /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
     /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
     func closeSession(code: CloseCode, reason: String) {
+        if let pair = bridge, pair.relay != nil {
+            // Both legs of a bridged pair: 1001 to an RFC leg, 0xFF 0x00 to a hixie-76 one.
+            carryOut(pair.relay!.closeBoth(startingWith: .client, code: code, reason: reason))
+            return
+        }
+        closeClientLeg(code: code, reason: reason)
+    }
+
+    /// `closeSession` for this connection alone.
+    func closeClientLeg(code: CloseCode, reason: String) {
         logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.rawValue)", "reason": "\(reason)"])
         if session.isHandshaking {
             context?.close(promise: nil)
@@ -51,6 +61,7 @@ extension WebSocketChannelHandler {
     func finish() {
         guard !finished else { return }
         finished = true
+        bridgeClientEnded()
         dropOutbox()
         writer.releaseIdleStorage()
         services.registry.remove(id)

@@ -1,3 +1,4 @@
+import Bridge
 import Logging
 import NIOCore
 import Room
@@ -24,6 +25,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     var joinedRoom = false
     var finished = false
     var recorder: ConnectionRecorder?
+    /// On a bridged path: the upstream leg and the relay.
+    var bridge: BridgedPair?
     /// Kept beside `session` so that a room delivery reads two stored properties instead of
     /// asking the session: whether messages may be sent, and the encoding this connection shares
     /// (fixed at the handshake).
@@ -105,6 +108,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             if case .transportEnded(let code) = event, statistics.closeCode == nil, statistics.failure == nil, statistics.refusal == nil {
                 statistics.closeCode = code
             }
+            if bridge != nil { relay(event, from: .client) }
         }
         sendsMessages = false
         writer.transportEnded(budget: services.budget)
@@ -156,8 +160,12 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             break   // a client session's event
         case .request(let accepted)?:
             statistics.path = accepted.request.path
-            let route = RequestRoute.decide(path: accepted.request.path, routes: configuration.routes,
+            let route = RequestRoute.decide(path: accepted.request.path, routes: configuration.routes, bridges: configuration.bridges,
                                             roomAvailable: services.room.cluster?.isAvailable ?? true)
+            if case .bridge(let bridgeRoute) = route {
+                startBridge(accepted, route: bridgeRoute)
+                return
+            }
             guard case .endpoint(let endpoint) = route else {
                 if case .refuse(let status, let headers, let body, let failure) = route {
                     if let failure {
@@ -186,7 +194,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func handshakeTimedOut() {
-        guard session.isHandshaking else { return }
+        // A bridged request waits for its backend under the route's own timeout (504).
+        guard session.isHandshaking, bridge == nil else { return }
         statistics.failure = .handshakeTimeout
         logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(peer)", "awaitingKey3": "\(session.isAwaitingKey3)"])
         writeAndClose(session.reject(.handshakeTimeout).outbound)
@@ -199,9 +208,15 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// echoes lent in place with the core's answers already among them.
     func apply(_ output: ConnectionOutput, echoes: ByteBufferFrameSink) {
         var replies: [UInt8] = []
+        var forRelay: [ConnectionEvent] = []
         output.forEachInOrder(event: { event in
+            if endpoint == .bridge {
+                if case .message = event { statistics.messagesIn += 1 }
+                forRelay.append(event)
+            }
             switch event {
             case .message(let message):
+                guard endpoint != .bridge else { return }
                 statistics.messagesIn += 1
                 if configuration.logPayloads { message.bytes.withUnsafeBytes { logPayload($0) } }
                 switch endpoint {
@@ -209,6 +224,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                     let echo = encode(message)
                     if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
                 case .room: services.room.receive(message, from: id)
+                case .bridge: break
                 }
             case .failed(let error):
                 statistics.failure = error
@@ -226,13 +242,17 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             write(frames)
         }
         if output.closeTransport {
-            // Write the last bytes (our close frame), then drop TCP once they are out.
+            // The relay hears of the close before the pair ends with TCP (the backend gets the
+            // client's code); then the last bytes (our close frame), and TCP is dropped.
+            for event in forRelay { relay(event, from: .client) }
             writeAndClose(replies)
             return
         }
         if !replies.isEmpty {
             write(replies)
         }
+        // After this read's answers: a close the relay asks for comes after any pong.
+        for event in forRelay { relay(event, from: .client) }
     }
 
     /// An echo of a message lent in place, framed by this thread's shared encoder straight into

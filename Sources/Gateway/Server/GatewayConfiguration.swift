@@ -1,3 +1,4 @@
+import Bridge
 import Cluster
 import WebSocketCore
 
@@ -41,6 +42,19 @@ public struct GatewayConfiguration: Sendable {
     public var shutdownGraceSeconds: Double
     /// Upgrade paths and what each does.
     public var routes: [String: Endpoint]
+    /// Paths relayed to backends (`--route`, docs/bridge.md); they take precedence over `routes`.
+    public var bridges: [String: BridgeRoute] = [:]
+    /// Seconds a backend has to accept a bridged pair's handshake (504 to the client beyond).
+    public var upstreamTimeoutSeconds: Double = 10
+    /// Bytes relayed to one leg of a bridged pair and not yet taken by its socket, past which
+    /// the other leg is not read (resumed at half).
+    public var bridgeQueueBytes: Int = 1 << 20
+    /// PEM file of the certificate authorities `wss://` upstreams are verified against (nil: the
+    /// system's).
+    public var upstreamCAFile: String?
+    /// Addresses whose own X-Forwarded-* and Forwarded headers a route keeps and extends (from
+    /// anyone else they are replaced: a client could claim any address).
+    public var trustedProxies: Set<String> = []
     /// When set, each connection's traffic is written to `DIR/passerelle-<time>-<id>.pcapng`
     /// (readable by tshark and `passerelle decode`), so a misbehaving device can be captured
     /// without tcpdump.
@@ -63,6 +77,8 @@ public struct GatewayConfiguration: Sendable {
         case room
         /// Every message is sent back unchanged (text stays text, binary stays binary).
         case echo
+        /// Relayed to a backend: a path of `bridges`, not of `routes`.
+        case bridge
     }
 
     /// `/serveur.php` is the tutorial's URL; `/` and `/chat` are the same room.

@@ -1,3 +1,4 @@
+import Bridge
 import WebSocketCore
 
 /// Why the gateway itself — its limits and policies, not the protocol — refuses a connection or
@@ -15,12 +16,16 @@ public enum GatewayError: Error, Hashable, Sendable {
     case slowConsumer(queuedBytes: Int, limit: Int)
     /// Lines waiting for the cluster database reached their bound: IANA's 1013 "Try Again Later".
     case roomBacklogFull(limit: Int)
+    /// A route's backend refused, answered wrongly, was not there or was too slow: the status
+    /// `UpstreamFailure.downstreamStatus` says (a hixie client has its connection closed).
+    case upstreamFailed(UpstreamFailure)
 
     /// Before the upgrade: the HTTP status.
     public var httpStatus: Int? {
         switch self {
         case .serverFull, .roomUnavailable: return 503
         case .tooManyFromAddress: return 429
+        case .upstreamFailed(let failure): return failure.downstreamStatus
         case .slowConsumer, .roomBacklogFull: return nil
         }
     }
@@ -30,7 +35,7 @@ public enum GatewayError: Error, Hashable, Sendable {
         switch self {
         case .slowConsumer: return .policyViolation
         case .roomBacklogFull: return .tryAgainLater
-        case .serverFull, .tooManyFromAddress, .roomUnavailable: return nil
+        case .serverFull, .tooManyFromAddress, .roomUnavailable, .upstreamFailed: return nil
         }
     }
 
@@ -42,6 +47,7 @@ public enum GatewayError: Error, Hashable, Sendable {
         case .roomUnavailable: return "room unavailable: cluster database unreachable, try another instance"
         case .slowConsumer(let queued, let limit): return "slow consumer: \(queued) bytes queued, limit \(limit)"
         case .roomBacklogFull(let limit): return "room backlog full (\(limit) lines wait for the cluster database), try again later"
+        case .upstreamFailed(let failure): return failure.reason
         }
     }
 

@@ -27,6 +27,7 @@ public final class GatewayServer: Sendable {
     public static func start(configuration requested: GatewayConfiguration, logger: Logger = Logger(label: "passerelle"),
                              threads: Int = System.coreCount, observer: ConnectionObserver? = nil) throws -> GatewayServer {
         let tlsContext = try requested.tls.map { settings throws(GatewayStartError) in try settings.makeContext() }
+        let upstreamTLS = try GatewayServices.makeUpstreamTLS(requested)
         var adjusted = requested
         // hixie-76's answer names the URL, scheme included (draft-hixie-76 §5.2: wss:// when secure).
         if tlsContext != nil { adjusted.handshake.secure = true }
@@ -40,7 +41,7 @@ public final class GatewayServer: Sendable {
         }
         let services = GatewayServices(configuration: configuration, registry: ConnectionRegistry(limit: configuration.maxConnections, limitPerAddress: configuration.maxConnectionsPerAddress),
                                        budget: BufferBudget(limit: configuration.maxBufferedBytesTotal),
-                                       room: room, observer: observer, logger: logger)
+                                       room: room, observer: observer, logger: logger, upstreamTLS: upstreamTLS)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

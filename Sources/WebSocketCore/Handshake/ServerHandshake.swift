@@ -106,10 +106,10 @@ public struct ServerHandshake {
                 ("WebSocket-Location", location(host: host, target: request.target)),
             ]
             if let subprotocol { responseHeaders.append(("WebSocket-Protocol", subprotocol)) }
-            let response = HTTPResponseWriter.head(status: 101, reason: "Web Socket Protocol Handshake", headers: responseHeaders)
             finished = true
-            return .accepted(AcceptedHandshake(request: request, version: .hixie75, subprotocol: subprotocol,
-                                               deflate: nil, response: response, leftover: buffer.consumeAll()))
+            return .accepted(AcceptedHandshake(request: request, version: .hixie75, subprotocol: subprotocol, deflate: nil,
+                                               responseReason: "Web Socket Protocol Handshake", responseHeaders: responseHeaders,
+                                               responseTrailer: [], leftover: buffer.consumeAll()))
         }
     }
 
@@ -135,9 +135,9 @@ public struct ServerHandshake {
         if let subprotocol { responseHeaders.append(("Sec-WebSocket-Protocol", subprotocol)) }
         if let accepted { responseHeaders.append(("Sec-WebSocket-Extensions", accepted.response.description)) }
         finished = true
-        return .accepted(AcceptedHandshake(request: request, version: version, subprotocol: subprotocol,
-                                           deflate: accepted, response: HTTPResponseWriter.head(status: 101, headers: responseHeaders),
-                                           leftover: buffer.consumeAll()))
+        return .accepted(AcceptedHandshake(request: request, version: version, subprotocol: subprotocol, deflate: accepted,
+                                           responseReason: "Switching Protocols", responseHeaders: responseHeaders,
+                                           responseTrailer: [], leftover: buffer.consumeAll()))
     }
 
     /// The 16-byte answer needs key3: answer once its 8 bytes are here, whatever follows them.
@@ -149,9 +149,9 @@ public struct ServerHandshake {
         finished = true
         // One write for headers and answer: websocket-ruby's client takes the handshake as done at
         // CRLFCRLF and would read a late answer as frames.
-        let response = HTTPResponseWriter.head(status: 101, reason: "WebSocket Protocol Handshake", headers: pending.headers) + answer
-        return .accepted(AcceptedHandshake(request: pending.request, version: .hixie76, subprotocol: pending.subprotocol,
-                                           deflate: nil, response: response, leftover: buffer.consumeAll()))
+        return .accepted(AcceptedHandshake(request: pending.request, version: .hixie76, subprotocol: pending.subprotocol, deflate: nil,
+                                           responseReason: "WebSocket Protocol Handshake", responseHeaders: pending.headers,
+                                           responseTrailer: answer, leftover: buffer.consumeAll()))
     }
 
     private func hixieNumbers(_ headers: HTTPHeaders) throws(WebSocketError) -> (UInt32, UInt32) {
@@ -206,10 +206,31 @@ public struct AcceptedHandshake {
     public var version: ProtocolVersion
     public var subprotocol: String?
     public var deflate: DeflateNegotiation.Accepted?
-    /// The exact bytes to write (status line, headers, and for hixie-76 the 16-byte answer).
-    public var response: [UInt8]
+    /// The answer's status line reason and header lines, and what follows its head (hixie-76's
+    /// 16-byte answer): kept apart so that the shell may still change the subprotocol.
+    var responseReason: String
+    var responseHeaders: [(String, String)]
+    var responseTrailer: [UInt8]
     /// Bytes that followed the handshake in the same reads: the start of the first frames.
     public var leftover: [UInt8]
+
+    /// The exact bytes to write (status line, headers, and for hixie-76 the 16-byte answer).
+    public var response: [UInt8] {
+        HTTPResponseWriter.head(status: 101, reason: responseReason, headers: responseHeaders) + responseTrailer
+    }
+
+    /// The subprotocol header of this version's answer.
+    private var subprotocolHeader: String { version == .hixie75 ? "WebSocket-Protocol" : "Sec-WebSocket-Protocol" }
+
+    /// Answers with `subprotocol` (nil: none) instead of this server's own choice: what a relay
+    /// does with its backend's choice (RFC 6455 §4.2.2: the one value, among the client's).
+    /// hixie-76's answer does not cover the header (§5.2), so it stays valid.
+    mutating func choose(subprotocol chosen: String?) {
+        subprotocol = chosen
+        let header = subprotocolHeader.lowercased()
+        responseHeaders.removeAll { $0.0.lowercased() == header }
+        if let chosen { responseHeaders.append((subprotocolHeader, chosen)) }
+    }
 
     /// The open connection this handshake leads to: only the sessions make it.
     func makeConnection(limits: ConnectionLimits = ConnectionLimits(),

@@ -115,6 +115,18 @@ public struct ServerSession {
     /// answer), then reads the bytes that followed it.
     public mutating func accept() -> SessionOutput {
         guard case .deciding(let accepted) = phase else { return SessionOutput() }
+        return open(accepted)
+    }
+
+    /// `accept()` with `subprotocol` (nil: none) in the answer instead of this server's choice:
+    /// a relay answers with its backend's (RFC 6455 §4.2.2).
+    public mutating func accept(answeringSubprotocol subprotocol: String?) -> SessionOutput {
+        guard case .deciding(var accepted) = phase else { return SessionOutput() }
+        accepted.choose(subprotocol: subprotocol)
+        return open(accepted)
+    }
+
+    private mutating func open(_ accepted: AcceptedHandshake) -> SessionOutput {
         phase = .open
         openPhase = OpenPhase(accepted.makeConnection(limits: limits, deflateConfiguration: deflateConfiguration))
         var output = ConnectionOutput(outbound: accepted.response)

@@ -115,9 +115,8 @@ private struct FlawedEchoSession {
             switch handshake.receive(buffer[..<n]) {
             case .needMoreData:
                 continue
-            case .accepted(var accepted):
-                accepted.response = flawedResponse(accepted)
-                write(accepted.response)
+            case .accepted(let accepted):
+                write(flawedResponse(accepted))
                 return accepted
             case .rejected(_, let response):
                 write(response)

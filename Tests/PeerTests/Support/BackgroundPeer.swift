@@ -34,6 +34,11 @@ final class BackgroundPeer {
     deinit {
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
+        // A peer inherits the test thread's blocked SIGTERM (PeerProcess.start): if it is still
+        // there after a while (a server that waits for a connection no one made), SIGKILL.
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }

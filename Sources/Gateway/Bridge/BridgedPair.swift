@@ -1,0 +1,29 @@
+import Bridge
+import WebSocketCore
+
+/// A bridged pair as its client's connection holds it: the route, the upstream leg being tried
+/// or open, and once the backend accepted, the relay between the two legs. Touched on the
+/// client's event loop only (the upstream leg runs there too).
+final class BridgedPair {
+    let route: BridgeRoute
+    /// The client's request, kept until the backend answers (a retry sends it to the next upstream).
+    var request: AcceptedHandshake?
+    /// Which upstream is tried: the route's turn plus the connect failures so far.
+    let firstTarget: Int
+    var attempt = 0
+    var upstream: UpstreamLeg?
+    var relay: Relay?
+    /// Reading from the client is paused by the relay (a full upstream) or while the backend decides.
+    var clientReadingPaused = true
+
+    init(route: BridgeRoute, firstTarget: Int, request: AcceptedHandshake) {
+        self.route = route
+        self.firstTarget = firstTarget
+        self.request = request
+    }
+
+    var target: RouteTarget { route.targets[(firstTarget + attempt) % route.targets.count] }
+
+    /// Whether a connect failure may try another upstream (each one once; never after a 101).
+    var mayRetry: Bool { attempt + 1 < route.targets.count }
+}

@@ -1,0 +1,158 @@
+import Bridge
+import Foundation
+import Gateway
+import Testing
+import WebSocketCore
+
+/// `serve --route`: real clients through Passerelle to real backends, both directions — Perl
+/// Protocol::WebSocket's hixie-76 client to Python websockets and node ws backends, Python
+/// websockets clients to a Perl hixie-76 backend — and what a client is told when the backend
+/// refuses, answers wrongly, is slow or is not there.
+@Suite(.serialized) struct BridgePeerTests {
+    static func gateway(routes: [String], options: [String] = [],
+                        adjust: (inout GatewayConfiguration) -> Void = { _ in }) throws -> TestGateway {
+        var configuration = GatewayConfiguration(port: 0)
+        configuration.bridges = try BridgeRoute.table(routes: routes, options: options)
+        adjust(&configuration)
+        return try TestGateway(configuration)
+    }
+
+    /// Tests/Peers/python_bridge_client.py's JSON line.
+    struct ClientResult: Decodable {
+        struct Close: Decodable { var code: Int; var reason: String }
+        var status: Int
+        var subprotocol: String?
+        var extensions: String?
+        var received: [Received]
+        var close: Close?
+        var timeout: Bool?
+
+        enum Received: Decodable, Equatable {
+            case text(String), binary(String)
+            init(from decoder: Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self = .text(text); return }
+                self = .binary(try container.decode([String: String].self)["binary"] ?? "")
+            }
+        }
+
+        var texts: [String] { received.compactMap { if case .text(let text) = $0 { text } else { nil } } }
+    }
+
+    static func pythonClient(_ url: String, _ arguments: [String]) throws -> ClientResult {
+        let run = try PeerProcess.run("python3", [PeerProcess.script("python_bridge_client.py"), url] + arguments, timeout: 40)
+        guard run.status == 0, let line = run.lines.last else { throw PeerError("python client: \(run)") }
+        return try JSONDecoder().decode(ClientResult.self, from: Data(line.utf8))
+    }
+
+    static func pythonBackend(_ arguments: [String] = []) throws -> BackgroundPeer {
+        try BackgroundPeer("python3", [PeerProcess.script("python_bridge_backend.py")] + arguments)
+    }
+
+    static func hixieClient(_ url: String, _ messages: [String]) throws -> PeerProcess.Result {
+        try PeerProcess.run("perl", [PeerProcess.script("hixie76_client.pl"), url] + messages, timeout: 40)
+    }
+
+    // MARK: Legacy clients to modern backends
+
+    @Test(arguments: ["python", "node"])
+    func aHixie76ClientReachesAModernBackend(backend: String) throws {
+        let server = backend == "python" ? try Self.pythonBackend()
+                                         : try BackgroundPeer("env", ["NODE_PATH=/usr/share/nodejs", "node", PeerProcess.benchServer("node_ws_echo.js")])
+        let gateway = try Self.gateway(routes: ["/legacy=ws://127.0.0.1:\(server.port)/app"])
+        let run = try Self.hixieClient(gateway.url("/legacy"), ["Bonjour", "été — €", String(repeating: "x", count: 70_000)])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.lines.contains("message: Bonjour") && run.lines.contains("message: été — €"), "\(run)")
+        #expect(run.lines.contains("message: " + String(repeating: "x", count: 70_000)), "a message over 64 KiB crosses whole")
+        #expect(run.lines.last == "closing-handshake: ok", "0xFF 0x00 answered once the backend closed (1000)")
+        let closed = gateway.closedConnections(atLeast: 1)
+        #expect(closed.first?.version == .hixie76 && closed.first?.messagesIn == 3 && closed.first?.messagesOut == 3, "\(closed)")
+    }
+
+    @Test func theBackendSeesWhoTheClientIsAndNothingHopByHop() throws {
+        let server = try Self.pythonBackend()
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(server.port)/app"])
+        let result = try Self.pythonClient(gateway.url("/app"), ["--close", "1000", "headers"])
+        let headers = try JSONDecoder().decode([String: [String]].self, from: Data(try #require(result.texts.first).utf8))
+        #expect(headers["x-forwarded-for"] == ["127.0.0.1"])
+        #expect(headers["x-forwarded-proto"] == ["ws"])
+        #expect(headers["x-forwarded-host"] == ["127.0.0.1:\(gateway.port)"])
+        #expect(headers["forwarded"] == ["for=127.0.0.1;proto=ws;host=\"127.0.0.1:\(gateway.port)\""])
+        #expect(headers["host"] == ["127.0.0.1:\(server.port)"], "the backend's own Host")
+        #expect(headers["user-agent"]?.first?.hasPrefix("Python") == true, "User-Agent passed through")
+        #expect(headers["sec-websocket-extensions"] == nil, "the upstream leg offers no deflate of the client's")
+    }
+
+    // MARK: Modern clients to a legacy backend
+
+    @Test func aModernClientReachesAHixie76Backend() throws {
+        let server = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])
+        let gateway = try Self.gateway(routes: ["/tv=hixie76+ws://127.0.0.1:\(server.port)/serveur.php"])
+        let result = try Self.pythonClient(gateway.url("/tv"), ["--close", "1000", "Bonjour", "{\"action\":\"ctrl/chat/out\",\"message\":\"été\"}"])
+        #expect(result.status == 101)
+        #expect(result.extensions?.hasPrefix("permessage-deflate") == true, "the client's leg negotiates deflate on its own")
+        #expect(result.texts == ["Bonjour", "{\"action\":\"ctrl/chat/out\",\"message\":\"été\"}"])
+        #expect(result.close?.code == 1000, "the backend's 0xFF 0x00 is a normal closure")
+    }
+
+    @Test func binaryTowardsAHixieBackendFollowsTheRoutePolicy() throws {
+        let closing = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])
+        let refused = try Self.gateway(routes: ["/tv=hixie76+ws://127.0.0.1:\(closing.port)/"])
+        let closed = try Self.pythonClient(refused.url("/tv"), ["--binary", "octets"])
+        #expect(closed.received.isEmpty && closed.close?.code == 1003, "binary=close (default): 1003 \(String(describing: closed.close))")
+
+        let echoing = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])
+        let asText = try Self.gateway(routes: ["/tv=hixie76+ws://127.0.0.1:\(echoing.port)/"], options: ["/tv=binary=utf8"])
+        let converted = try Self.pythonClient(asText.url("/tv"), ["--binary", "--close", "1000", "été"])
+        #expect(converted.texts == ["été"], "binary=utf8: valid UTF-8 goes as text, and comes back as text")
+    }
+
+    // MARK: Endings and failures
+
+    @Test func closeCodesAndReasonsCrossEndToEnd() throws {
+        let server = try Self.pythonBackend()
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(server.port)/"])
+        let fromBackend = try Self.pythonClient(gateway.url("/app"), ["close:4001:au revoir"])
+        #expect(fromBackend.close?.code == 4001 && fromBackend.close?.reason == "au revoir", "\(String(describing: fromBackend.close))")
+        let lost = try Self.pythonClient(gateway.url("/app"), ["drop"])
+        #expect(lost.close?.code == 1014, "the backend vanished: 1014 bad gateway, never 1006 on the wire")
+    }
+
+    @Test func theSubprotocolIsTheBackendsChoice() throws {
+        let server = try Self.pythonBackend(["--subprotocols", "chat.v2,chat.v1"])
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(server.port)/"])
+        let chosen = try Self.pythonClient(gateway.url("/app"), ["--subprotocol", "chat.v1", "--subprotocol", "chat.v2", "--close", "1000", "x"])
+        #expect(chosen.subprotocol == "chat.v2", "the backend prefers chat.v2")
+        let none = try Self.pythonClient(gateway.url("/app"), ["--subprotocol", "passerelle.chat.v1", "--close", "1000", "x"])
+        #expect(none.status == 400, "the room's own subprotocol is not the backend's: its refusal (400) is passed on")
+    }
+
+    @Test func aFailedBackendGivesItsStatus() throws {
+        let refusing = try BackgroundPeer("python3", [PeerProcess.script("python_fake_backend.py"), "refuse403"])
+        let wrong = try BackgroundPeer("python3", [PeerProcess.script("python_fake_backend.py"), "badaccept"])
+        let silent = try BackgroundPeer("python3", [PeerProcess.script("python_fake_backend.py"), "silent"])
+        let nobody = try PeerProcess.freePort()
+        let gateway = try Self.gateway(routes: ["/refuse=ws://127.0.0.1:\(refusing.port)/", "/wrong=ws://127.0.0.1:\(wrong.port)/",
+                                                "/silent=ws://127.0.0.1:\(silent.port)/", "/nobody=ws://127.0.0.1:\(nobody)/"]) {
+            $0.upstreamTimeoutSeconds = 1
+        }
+        #expect(try Self.pythonClient(gateway.url("/refuse"), []).status == 403)
+        #expect(try Self.pythonClient(gateway.url("/wrong"), []).status == 502)
+        #expect(try Self.pythonClient(gateway.url("/silent"), []).status == 504)
+        #expect(try Self.pythonClient(gateway.url("/nobody"), []).status == 503)
+        let hixie = try Self.hixieClient(gateway.url("/nobody"), ["Bonjour"])
+        #expect(hixie.status != 0 && !hixie.lines.contains("handshake: ok"), "a hixie client has its connection closed: \(hixie)")
+        let refusals = gateway.closedConnections(atLeast: 5).compactMap(\.refusal)
+        #expect(refusals.count == 5, "\(refusals)")
+    }
+
+    @Test func aSecondUpstreamIsTriedWhenTheFirstIsDown() throws {
+        let server = try Self.pythonBackend()
+        let nobody = try PeerProcess.freePort()
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(nobody)/", "/app=ws://127.0.0.1:\(server.port)/"])
+        for _ in 0..<2 {
+            let result = try Self.pythonClient(gateway.url("/app"), ["--close", "1000", "Bonjour"])
+            #expect(result.texts == ["Bonjour"], "round robin, then the next on a connect failure")
+        }
+    }
+}

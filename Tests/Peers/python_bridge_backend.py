@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""A backend on Python `websockets` for the bridge's tests. Prints its port, serves until stdin closes.
+
+Each text message is an order:
+  headers            answers with the request's headers as JSON ({"name": [values…]})
+  close:CODE:REASON  closes with that code and reason
+  drop               ends TCP without a closing handshake
+  binary:TEXT        answers TEXT as a binary message
+  anything else      echoed as it came (text stays text, binary stays binary)
+
+  python_bridge_backend.py [--no-deflate] [--subprotocols a,b]
+"""
+import argparse, asyncio, json, sys
+
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+
+async def handler(ws):
+    try:
+        await orders(ws)
+    except ConnectionClosed:
+        pass
+
+
+async def orders(ws):
+    async for message in ws:
+        if isinstance(message, str) and message == "headers":
+            headers = {}
+            for name, value in ws.request.headers.raw_items():
+                headers.setdefault(name.lower(), []).append(value)
+            await ws.send(json.dumps(headers))
+        elif isinstance(message, str) and message.startswith("close:"):
+            _, code, reason = message.split(":", 2)
+            await ws.close(int(code), reason)
+        elif isinstance(message, str) and message == "drop":
+            ws.transport.abort()
+            return
+        elif isinstance(message, str) and message.startswith("binary:"):
+            await ws.send(message[len("binary:"):].encode())
+        else:
+            await ws.send(message)
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-deflate", action="store_true")
+    parser.add_argument("--subprotocols", default="")
+    args = parser.parse_args()
+    subprotocols = [p for p in args.subprotocols.split(",") if p] or None
+    async with serve(handler, "127.0.0.1", 0, compression=None if args.no_deflate else "deflate",
+                     subprotocols=subprotocols) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+asyncio.run(main())
