@@ -8,4 +8,15 @@ struct Passerelle: ParsableCommand {
         subcommands: [Serve.self, Decode.self, ConformanceCommand.self, BenchCommand.self],
         defaultSubcommand: Serve.self
     )
+
+    /// `--config FILE` expanded into the flags it holds before ArgumentParser reads the command line.
+    static func main() {
+        do {
+            let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -141,6 +141,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a missing sequence is awaited on the LISTEN connection before the table is read.")
     var clusterGapGrace: Double = 0.1
 
+    @Option(help: ArgumentHelp("A file of these flags, one per line without its -- (`route /chat=ws://…`); the command line's own flags win.", valueName: "FILE"))
+    var config: String?
+
     @Option(name: .customLong("route"), help: ArgumentHelp("Relay PATH to a backend: PATH=URL, URL ws://, wss://, hixie76+ws://, hixie76+wss:// or hixie75+ws:// (repeatable; a PATH twice: round robin).", valueName: "PATH=URL"))
     var routes: [String] = []
 
@@ -149,6 +152,9 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Seconds a route's backend has to accept the upgrade (504 to the client beyond).")
     var upstreamTimeout: Double = GatewayConfiguration().upstreamTimeoutSeconds
+
+    @Option(help: "Seconds of silence before a route's hixie backend is closed (0 = never; RFC 6455 backends follow --ping-interval and --idle-timeout).")
+    var upstreamHixieIdleTimeout: Double = 0
 
     @Option(help: "Bytes relayed to one leg of a bridged pair and not yet taken, past which the other leg is not read.")
     var bridgeQueueBytes: Int = GatewayConfiguration().bridgeQueueBytes
@@ -185,7 +191,7 @@ struct Serve: ParsableCommand {
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         do { _ = try BridgeRoute.table(routes: routes, options: routeOptions) } catch { throw ValidationError("--route: \(error)") }
-        guard upstreamTimeout > 0, bridgeQueueBytes > 0 else { throw ValidationError("--upstream-timeout and --bridge-queue-bytes must be positive") }
+        guard upstreamTimeout > 0, bridgeQueueBytes > 0, upstreamHixieIdleTimeout >= 0 else { throw ValidationError("--upstream-timeout and --bridge-queue-bytes must be positive") }
         if let upstreamCaFile, !FileManager.default.isReadableFile(atPath: upstreamCaFile) {
             throw ValidationError("--upstream-ca-file \(upstreamCaFile): cannot read it")
         }
@@ -229,6 +235,7 @@ struct Serve: ParsableCommand {
         configuration.heapTrimIntervalSeconds = heapTrimInterval
         configuration.bridges = (try? BridgeRoute.table(routes: routes, options: routeOptions)) ?? [:]
         configuration.upstreamTimeoutSeconds = upstreamTimeout
+        configuration.upstreamHixieIdleTimeoutSeconds = upstreamHixieIdleTimeout
         configuration.bridgeQueueBytes = bridgeQueueBytes
         configuration.upstreamCAFile = upstreamCaFile
         configuration.trustedProxies = Set(trustedProxies)

@@ -107,6 +107,45 @@ import WebSocketCore
         #expect(converted.texts == ["été"], "binary=utf8: valid UTF-8 goes as text, and comes back as text")
     }
 
+    // MARK: A backend of the phpwebsocket family
+
+    struct ChatPair: Decodable {
+        var a: [String]
+        var b: [String]
+        var extensions: [String?]
+    }
+
+    static func chatPair(_ url: String, _ lines: [String]) throws -> ChatPair {
+        let run = try PeerProcess.run("python3", [PeerProcess.script("python_chat_pair.py"), url] + lines, timeout: 40)
+        guard run.status == 0, let line = run.lines.last else { throw PeerError("chat pair: \(run)") }
+        return try JSONDecoder().decode(ChatPair.self, from: Data(line.utf8))
+    }
+
+    /// Tests/Peers/phpwebsocket_server.php dies on a frame split across reads, two frames in one
+    /// read, a late key3 or an 0xFF 0x00: `phpwebsocket` keeps it up through two chats and their closes.
+    @Test func twoModernClientsChatWithAPhpwebsocketServerThatStaysUp() throws {
+        let server = try BackgroundPeer("php", [PeerProcess.script("phpwebsocket_server.php")])
+        let gateway = try Self.gateway(routes: ["/serveur.php=hixie76+ws://127.0.0.1:\(server.port)/serveur.php"],
+                                       options: ["/serveur.php=phpwebsocket"])
+        let lines = ["Bonjour", "Salut, ça va ?", "Très bien — et toi ?", "{\"JSON\": \"dans le message\"}"]
+        for round in 0..<2 {
+            let chat = try Self.chatPair(gateway.url("/serveur.php"), lines)
+            let expected = lines.enumerated().map { "client\($0.offset % 2): \($0.element)" }
+            #expect(chat.a == expected && chat.b == expected, "round \(round): \(chat)")
+            #expect(chat.extensions.allSatisfy { $0?.hasPrefix("permessage-deflate") == true }, "the clients' legs compress")
+        }
+        #expect(server.process.isRunning, "the backend survived both rounds, their handshakes and their closes")
+    }
+
+    @Test func withoutTheLegacySwitchesThePhpwebsocketServerDies() throws {
+        let server = try BackgroundPeer("php", [PeerProcess.script("phpwebsocket_server.php")])
+        let gateway = try Self.gateway(routes: ["/serveur.php=hixie76+ws://127.0.0.1:\(server.port)/serveur.php"])
+        _ = try? Self.chatPair(gateway.url("/serveur.php"), ["Bonjour"])
+        let deadline = Date().addingTimeInterval(5)
+        while server.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!server.process.isRunning, "an 0xFF 0x00 (or a late key3) ends such a server: why the route options exist")
+    }
+
     // MARK: Endings and failures
 
     @Test func closeCodesAndReasonsCrossEndToEnd() throws {
@@ -144,6 +183,59 @@ import WebSocketCore
         #expect(hixie.status != 0 && !hixie.lines.contains("handshake: ok"), "a hixie client has its connection closed: \(hixie)")
         let refusals = gateway.closedConnections(atLeast: 5).compactMap(\.refusal)
         #expect(refusals.count == 5, "\(refusals)")
+    }
+
+    // MARK: Keepalive
+
+    /// The upstream leg pings a quiet RFC 6455 backend (which answers), so the pair outlives the
+    /// idle timeout; a quiet hixie backend, which cannot be pinged, is closed after its own delay
+    /// and the client is told 1001.
+    @Test func quietLegsArePingedOrClosed() throws {
+        let modern = try Self.pythonBackend()
+        let legacy = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(modern.port)/", "/tv=hixie76+ws://127.0.0.1:\(legacy.port)/"]) {
+            $0.pingIntervalSeconds = 0.3
+            $0.idleTimeoutSeconds = 1
+            $0.upstreamHixieIdleTimeoutSeconds = 1
+        }
+        let pinged = try Self.pythonClient(gateway.url("/app"), ["avant", "sleep:2.5", "après", "--close", "1000"])
+        #expect(pinged.texts == ["avant", "après"] && pinged.close?.code == 1000, "\(pinged)")
+        let idle = try Self.pythonClient(gateway.url("/tv"), ["avant", "sleep:3"])
+        #expect(idle.texts == ["avant"] && idle.close?.code == 1001 && idle.close?.reason == "upstream idle", "\(String(describing: idle.close))")
+    }
+
+    // MARK: The binary
+
+    /// `serve --config FILE`: the file's flags, the command line's on top; a bad line is a usage error.
+    @Test func theBinaryTakesItsRoutesFromAConfigFile() throws {
+        let backend = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])
+        let port = try PeerProcess.freePort()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-\(port).conf")
+        try """
+            # a legacy backend behind Passerelle
+            route /tv=hixie76+ws://127.0.0.1:\(backend.port)/serveur.php
+            route-options /tv=binary=utf8
+            port 1
+
+            log-level info
+            """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let server = try PeerProcess.start(GatewayLifecycleTests.binary.path, ["serve", "--config", file.path, "--port", "\(port)"])
+        var result: ClientResult?
+        for _ in 0..<100 where result?.status != 101 {   // up to 10 s: the binary starts
+            Thread.sleep(forTimeInterval: 0.1)
+            result = try? Self.pythonClient("ws://127.0.0.1:\(port)/tv", ["--binary", "--close", "1000", "été"])
+        }
+        #expect(result?.texts == ["été"], "the file's route and its option, the command line's port")
+        kill(server.process.processIdentifier, SIGKILL)
+        _ = server.finish(timeout: 10)
+
+        try "route /tv\n".write(to: file, atomically: true, encoding: .utf8)
+        let refused = try PeerProcess.run(GatewayLifecycleTests.binary.path, ["serve", "--config", file.path])
+        #expect(refused.status == 64 && refused.stderr.contains("expected PATH=VALUE"), "\(refused)")
+        try "--port 80\n".write(to: file, atomically: true, encoding: .utf8)
+        let dashed = try PeerProcess.run(GatewayLifecycleTests.binary.path, ["serve", "--config", file.path])
+        #expect(dashed.status == 64 && dashed.stderr.contains(":1: write a flag without its --"), "\(dashed)")
     }
 
     @Test func aSecondUpstreamIsTriedWhenTheFirstIsDown() throws {

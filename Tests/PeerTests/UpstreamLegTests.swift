@@ -26,7 +26,7 @@ import WebSocketCore
                     default: break
                     }
                 }
-            case .waiting: break
+            case .waiting, .idleClosed: break
             }
         }
 

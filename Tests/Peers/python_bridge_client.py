@@ -6,7 +6,8 @@ received, and the close it got.
 
   python_bridge_client.py URL [--no-deflate] [--subprotocol P]… [--close CODE[:REASON]] [--binary] MESSAGE…
 
---binary sends every message as binary (UTF-8 bytes). Exit 0 unless the connection could not be made.
+--binary sends every message as binary (UTF-8 bytes); a message sleep:SECONDS is not sent: the client
+stays silent that long. Exit 0 unless the connection could not be made.
 """
 import argparse, asyncio, json, sys
 
@@ -36,6 +37,9 @@ async def main():
     result["extensions"] = ws.response.headers.get("Sec-WebSocket-Extensions")
     try:
         for message in args.messages:
+            if message.startswith("sleep:"):   # stays silent (its library still answers pings)
+                await asyncio.sleep(float(message[len("sleep:"):]))
+                continue
             await ws.send(message.encode() if args.binary else message)
             if message.startswith("close:") or message == "drop":
                 break

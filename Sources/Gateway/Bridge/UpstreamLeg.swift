@@ -19,6 +19,9 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         case failed(UpstreamFailure)
         case output(SessionOutput)
         case waiting(Int)
+        /// The backend was silent past the keepalive policy's delay: this leg's closing
+        /// handshake has started (1001, or 0xFF 0x00), the other leg should follow.
+        case idleClosed
     }
 
     private var session: ClientSession
@@ -32,14 +35,19 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     private var unsent = 0
     /// After this leg's close is written, how long the backend has to end TCP.
     private let closeTimeout: Double
+    /// Idle pings (RFC 6455) and the idle timeout, counted from the backend's last bytes.
+    private let keepalive: KeepalivePolicy
+    private var lastHeard = NIODeadline.now()
     /// `frame-per-write`: frames waiting for the previous one's write to complete.
     private var pending: [[UInt8]] = []
     private var writing = false
 
-    init(session: ClientSession, options: RouteOptions, closeTimeout: Double, report: @escaping (Report) -> Void) {
+    init(session: ClientSession, options: RouteOptions, closeTimeout: Double, keepalive: KeepalivePolicy,
+         report: @escaping (Report) -> Void) {
         self.session = session
         self.options = options
         self.closeTimeout = closeTimeout
+        self.keepalive = keepalive
         self.report = report
     }
 
@@ -48,11 +56,12 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     /// future fails when no TCP connection was made.
     @discardableResult
     public static func connect(to target: RouteTarget, request: UpstreamRequest, options: RouteOptions, timeout: Double,
-                               closeTimeout: Double = 5, limits: ConnectionLimits = ConnectionLimits(),
+                               closeTimeout: Double = 5, keepalive: KeepalivePolicy = KeepalivePolicy(),
+                               limits: ConnectionLimits = ConnectionLimits(),
                                on loop: EventLoop, tls: NIOSSLContext? = nil,
                                report: @escaping (Report) -> Void) -> (UpstreamLeg, EventLoopFuture<Void>) {
         let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration, limits: limits), options: options,
-                              closeTimeout: closeTimeout, report: report)
+                              closeTimeout: closeTimeout, keepalive: keepalive, report: report)
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -100,6 +109,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        lastHeard = .now()
         let output = buffer.withUnsafeReadableBytes { session.receive($0) }
         handle(output)
     }
@@ -139,7 +149,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
             context?.close(mode: .output, promise: nil)
             return
         }
-        guard let output = try? session.close(code: code ?? .normalClosure, reason: reason) else {
+        guard let output = try? session.close(code: code, reason: reason) else {
             context?.close(promise: nil)
             return
         }
@@ -166,6 +176,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
             if !output.outbound.isEmpty { write(output.outbound) }
             decided = true
             report(.opened(accepted, output))
+            startKeepalive(framing: accepted.version.framing)
         case .failed(.unexpectedStatus(let status), _)?:
             decide(.failed(.refused(status: status)))
             context?.close(promise: nil)
@@ -179,6 +190,25 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
             if !output.outbound.isEmpty { write(output.outbound) }
             report(.output(output))
             if output.closeTransport { context?.close(promise: nil) }
+        }
+    }
+
+    /// RFC 6455 §5.5.2: a backend silent past `pingAfter` is pinged, past `closeAfter` closed;
+    /// a hixie backend (no ping) is closed past `hixieCloseAfter`.
+    private func startKeepalive(framing: ProtocolVersion.Framing) {
+        guard let interval = keepalive.tickInterval(for: framing), let loop = context?.eventLoop else { return }
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(interval * 1000)), delay: .milliseconds(Int64(interval * 1000))) { [weak self] task in
+            guard let self, self.context != nil, self.session.state == .open else { task.cancel(); return }
+            let silent = Double((NIODeadline.now() - self.lastHeard).nanoseconds) / 1e9
+            switch self.session.keepalive(silentFor: silent, policy: self.keepalive) {
+            case .none: break
+            case .ping(let bytes): self.write(bytes)
+            case .close(let output):
+                self.write(output.outbound)
+                if output.closeTransport { self.context?.close(promise: nil) }
+                self.report(.idleClosed)
+                task.cancel()
+            }
         }
     }
 

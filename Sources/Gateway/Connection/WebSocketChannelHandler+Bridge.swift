@@ -30,6 +30,7 @@ extension WebSocketChannelHandler {
         let link = self.link, attempt = pair.attempt
         let (leg, _) = UpstreamLeg.connect(to: target, request: request, options: pair.route.options,
                                            timeout: configuration.upstreamTimeoutSeconds, closeTimeout: configuration.closeTimeoutSeconds,
+                                           keepalive: configuration.upstreamKeepalive,
                                            limits: configuration.limits, on: loop, tls: services.upstreamTLS) { report in
             link.handler?.upstreamReported(report, attempt: attempt)
         }
@@ -49,6 +50,10 @@ extension WebSocketChannelHandler {
         case .waiting(let bytes):
             guard pair.relay != nil else { return }
             carryOut(pair.relay!.waiting(bytes, for: .upstream))
+        case .idleClosed:
+            guard pair.relay != nil else { return }
+            logger.info("upstream idle timeout", metadata: ["id": "\(id)", "route": "\(pair.route.path)", "upstream": "\(pair.target)"])
+            carryOut(pair.relay!.closedByShell(.upstream, reason: "upstream idle"))
         }
     }
 
@@ -125,7 +130,7 @@ extension WebSocketChannelHandler {
                 if leg == .upstream {
                     pair.upstream?.close(code: code, reason: reason)
                 } else {
-                    closeClientLeg(code: code ?? .noStatusReceived, reason: reason)
+                    closeClientLeg(code: code, reason: reason)
                 }
             case .pauseReading(.client):
                 setClientReading(false)

@@ -29,16 +29,16 @@ extension WebSocketChannelHandler {
         closeClientLeg(code: code, reason: reason)
     }
 
-    /// `closeSession` for this connection alone.
-    func closeClientLeg(code: CloseCode, reason: String) {
-        logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.rawValue)", "reason": "\(reason)"])
+    /// `closeSession` for this connection alone (`code: nil`: a close frame without a status code).
+    func closeClientLeg(code: CloseCode?, reason: String) {
+        logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.map { String($0.rawValue) } ?? "none")", "reason": "\(reason)"])
         if session.isHandshaking {
             context?.close(promise: nil)
             return
         }
         guard session.state == .open else { return }
         let output = (try? session.close(code: code, reason: reason)) ?? SessionOutput(connection: ConnectionOutput(closeTransport: true))
-        closingHandshakeStarted(output, code: code)
+        closingHandshakeStarted(output, code: code ?? .noStatusReceived)
     }
 
     /// Our close is written; TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.

@@ -49,6 +49,13 @@ public struct GatewayConfiguration: Sendable {
     /// Bytes relayed to one leg of a bridged pair and not yet taken by its socket, past which
     /// the other leg is not read (resumed at half).
     public var bridgeQueueBytes: Int = 1 << 20
+    /// The upstream legs' keepalive: RFC 6455 backends are pinged after `pingIntervalSeconds` of
+    /// silence and closed after `idleTimeoutSeconds`; hixie backends (no ping) closed after
+    /// `upstreamHixieIdleTimeoutSeconds` (0 = never).
+    public var upstreamHixieIdleTimeoutSeconds: Double = 0
+    public var upstreamKeepalive: KeepalivePolicy {
+        KeepalivePolicy(pingAfter: pingIntervalSeconds, closeAfter: idleTimeoutSeconds, hixieCloseAfter: upstreamHixieIdleTimeoutSeconds)
+    }
     /// PEM file of the certificate authorities `wss://` upstreams are verified against (nil: the
     /// system's).
     public var upstreamCAFile: String?

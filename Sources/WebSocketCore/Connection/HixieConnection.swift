@@ -102,7 +102,7 @@ public struct HixieConnection: WebSocketConnection {
 
     /// hixie-76 sends 0xFF 0x00 and waits for the peer's; hixie-75 just closes the transport.
     /// There is no code or reason on the wire.
-    public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
+    public mutating func close(code: CloseCode? = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
         closing.localAction()
         guard state == .open else { throw .connectionNotOpen }
         closeSent = true

@@ -189,13 +189,15 @@ public struct RFC6455Connection: WebSocketConnection {
         return frameBytes(opcode: .pong, payload: payload)
     }
 
-    public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
+    public mutating func close(code: CloseCode? = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
         closing.localAction()
         guard state == .open else { throw .connectionNotOpen }
-        // §5.5.1: a close frame may have no body; 1005 stands for that (§7.4.1), never on the wire.
-        let bodiless = code == .noStatusReceived
-        guard code.isValidOnWire || bodiless else { throw .invalidLocalCloseCode(code.rawValue) }
-        let payload = bodiless ? [] : FrameEncoder.closePayload(code: code, reason: reason)
+        // §5.5.1: a close frame may have no body (nil: what a relay sends for a peer's close without one).
+        var payload: [UInt8] = []
+        if let code {
+            guard code.isValidOnWire else { throw .invalidLocalCloseCode(code.rawValue) }
+            payload = FrameEncoder.closePayload(code: code, reason: reason)
+        }
         guard payload.count <= 125 else { throw .controlPayloadTooLong(payload.count) }
         closeSent = true
         state = .closing

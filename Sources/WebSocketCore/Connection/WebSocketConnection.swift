@@ -41,7 +41,7 @@ public protocol WebSocketConnection {
     mutating func ping(_ payload: [UInt8]) throws(WebSocketError) -> [UInt8]
 
     /// Starts the closing handshake (RFC 6455 §7.1.2 / hixie-76 §5.3).
-    mutating func close(code: CloseCode, reason: String) throws(WebSocketError) -> ConnectionOutput
+    mutating func close(code: CloseCode?, reason: String) throws(WebSocketError) -> ConnectionOutput
 
     /// Fails the connection on this endpoint's initiative (e.g. a local limit, a timeout).
     mutating func fail(_ error: WebSocketError) -> ConnectionOutput

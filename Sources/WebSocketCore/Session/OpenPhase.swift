@@ -44,7 +44,7 @@ public struct OpenPhase {
         return try connection!.ping(payload)
     }
 
-    mutating func close(code: CloseCode, reason: String) throws(WebSocketError) -> ConnectionOutput {
+    mutating func close(code: CloseCode?, reason: String) throws(WebSocketError) -> ConnectionOutput {
         guard !transportEnded, connection != nil else { throw .connectionNotOpen }
         return try connection!.close(code: code, reason: reason)
     }

@@ -31,8 +31,8 @@ extension WebSocketSession {
     }
 
     /// Starts the closing handshake (RFC 6455 §7.1.2, hixie-76 0xFF 0x00; hixie-75 closes TCP).
-    /// `.noStatusReceived` sends a close frame without a body (RFC 6455 §5.5.1).
-    public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketError) -> SessionOutput {
+    /// `code: nil` sends a close frame without a body (RFC 6455 §5.5.1).
+    public mutating func close(code: CloseCode? = .normalClosure, reason: String = "") throws(WebSocketError) -> SessionOutput {
         SessionOutput(connection: try openPhase.close(code: code, reason: reason))
     }
 
