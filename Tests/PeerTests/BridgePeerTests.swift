@@ -1,4 +1,5 @@
 import Bridge
+import Capture
 import Foundation
 import Gateway
 import Testing
@@ -183,6 +184,32 @@ import WebSocketCore
         #expect(hixie.status != 0 && !hixie.lines.contains("handshake: ok"), "a hixie client has its connection closed: \(hixie)")
         let refusals = gateway.closedConnections(atLeast: 5).compactMap(\.refusal)
         #expect(refusals.count == 5, "\(refusals)")
+    }
+
+    // MARK: Recording
+
+    /// `serve --record`: a bridged pair's file holds both legs, and `decode` reads each in its own
+    /// framing — the hixie-76 client's and the RFC 6455 backend's.
+    @Test func aRecordedPairShowsBothLegs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-bridge-record-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Self.pythonBackend()
+        let gateway = try Self.gateway(routes: ["/legacy=ws://127.0.0.1:\(server.port)/app"]) { $0.recordDirectory = directory.path }
+        let run = try Self.hixieClient(gateway.url("/legacy"), ["Bonjour des deux côtés"])
+        #expect(run.status == 0, "\(run)")
+        _ = gateway.closedConnections(atLeast: 1)
+        Thread.sleep(forTimeInterval: 0.5)   // the upstream leg ends after the client's
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+        #expect(files.count == 1)
+        var decoder = CaptureDecoder(options: .init(maxPayload: 1 << 20))
+        let records = try decoder.feed(Array(Data(contentsOf: try #require(files.first)))) + decoder.finish()
+        let connections = records.compactMap { if case .connection(let c) = $0 { return c } else { return nil } }
+        #expect(connections.map(\.version).sorted { ($0 ?? "") < ($1 ?? "") } == ["hixie-76", "rfc6455"],
+                "the backend's answer comes first, the client's after it: \(connections)")
+        let texts = records.compactMap { if case .message(let m) = $0, m.kind == "text" { return "\(m.connection) \(m.direction) \(m.text ?? "")" } else { return nil } }
+        #expect(texts.filter { $0.hasSuffix("Bonjour des deux côtés") }.count == 4, "each leg, each way: \(texts)")
+        #expect(!records.contains { if case .violation = $0 { return true } else { return false } }, "\(records)")
     }
 
     // MARK: Keepalive

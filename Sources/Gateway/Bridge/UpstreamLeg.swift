@@ -38,6 +38,18 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     /// Idle pings (RFC 6455) and the idle timeout, counted from the backend's last bytes.
     private let keepalive: KeepalivePolicy
     private var lastHeard = NIODeadline.now()
+    /// `serve --record`: this leg's bytes as a second stream of the client connection's file.
+    private var recorder: ConnectionRecorder?
+    /// The client's leg ended first: this leg closes the recording when it ends.
+    private var ownsRecording = false
+
+    /// The client's connection is done with the recording: this leg keeps it until its own end
+    /// (true), or has none or has already ended (false).
+    func takeRecording() -> Bool {
+        guard recorder != nil, context != nil else { return false }
+        ownsRecording = true
+        return true
+    }
     /// `frame-per-write`: frames waiting for the previous one's write to complete.
     private var pending: [[UInt8]] = []
     private var writing = false
@@ -55,13 +67,14 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     /// must complete within `timeout` seconds (`UpstreamFailure.timedOut` otherwise); the
     /// future fails when no TCP connection was made.
     @discardableResult
-    public static func connect(to target: RouteTarget, request: UpstreamRequest, options: RouteOptions, timeout: Double,
+    static func connect(to target: RouteTarget, request: UpstreamRequest, options: RouteOptions, timeout: Double,
                                closeTimeout: Double = 5, keepalive: KeepalivePolicy = KeepalivePolicy(),
                                limits: ConnectionLimits = ConnectionLimits(),
-                               on loop: EventLoop, tls: NIOSSLContext? = nil,
+                               on loop: EventLoop, tls: NIOSSLContext? = nil, recorder: ConnectionRecorder? = nil,
                                report: @escaping (Report) -> Void) -> (UpstreamLeg, EventLoopFuture<Void>) {
         let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration, limits: limits), options: options,
                               closeTimeout: closeTimeout, keepalive: keepalive, report: report)
+        leg.recorder = recorder
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -101,6 +114,8 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
 
     public func channelActive(context: ChannelHandlerContext) {
         guard !abandoned else { context.close(promise: nil); return }
+        recorder?.upstreamConnected(local: context.channel.localAddress, remote: context.channel.remoteAddress)
+        recorder?.recordUpstream(.c2s, session.request)
         // The request head and hixie-76's key3 leave in one write (`one-write-handshake`, and
         // always: servers of the phpwebsocket family lose a key3 that arrives alone).
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: session.request)), promise: nil)
@@ -110,11 +125,14 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         lastHeard = .now()
+        if let recorder { recorder.recordUpstream(.s2c, Array(buffer.readableBytesView)) }
         let output = buffer.withUnsafeReadableBytes { session.receive($0) }
         handle(output)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        if ownsRecording { recorder?.close() }
+        recorder = nil
         let output = session.receiveEOF()
         if !decided, case .failed(let error, _)? = output.handshake {
             decide(.failed(.invalidAnswer(error)))
@@ -252,6 +270,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     /// Writes and flushes, counting the bytes until the socket took them (`Report.waiting`).
     private func writeCounted(_ bytes: [UInt8], then next: @escaping () -> Void) {
         guard let context else { return }
+        recorder?.recordUpstream(.c2s, bytes)
         unsent += bytes.count
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: written)

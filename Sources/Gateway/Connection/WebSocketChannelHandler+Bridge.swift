@@ -31,7 +31,8 @@ extension WebSocketChannelHandler {
         let (leg, _) = UpstreamLeg.connect(to: target, request: request, options: pair.route.options,
                                            timeout: configuration.upstreamTimeoutSeconds, closeTimeout: configuration.closeTimeoutSeconds,
                                            keepalive: configuration.upstreamKeepalive,
-                                           limits: configuration.limits, on: loop, tls: services.upstreamTLS) { report in
+                                           limits: configuration.limits, on: loop, tls: services.upstreamTLS,
+                                           recorder: recorder) { report in
             link.handler?.upstreamReported(report, attempt: attempt)
         }
         pair.upstream = leg

@@ -61,11 +61,13 @@ extension WebSocketChannelHandler {
     func finish() {
         guard !finished else { return }
         finished = true
+        // A bridged pair's upstream leg may still be closing: it closes the recording when it ends.
+        let recordingOutlives = bridge?.upstream?.takeRecording() ?? false
         bridgeClientEnded()
         dropOutbox()
         writer.releaseIdleStorage()
         services.registry.remove(id)
-        recorder?.close()
+        if !recordingOutlives { recorder?.close() }
         recorder = nil
         if joinedRoom { services.room.leave(id) }
         logger.info("connection closed", metadata: [

@@ -6,11 +6,14 @@ import Glibc
 #endif
 
 /// Writes one connection's traffic as pcapng (`serve --record DIR`): the bytes each side sent,
-/// wrapped in synthesised IP/TCP packets with the connection's real addresses and ports. File
+/// wrapped in synthesised IP/TCP packets with the connection's real addresses and ports. A bridged
+/// pair's upstream leg is a second TCP stream in the same file (`decode` shows both legs). File
 /// writes are small and sequential; the feature is meant for debugging a device, not for load.
 final class ConnectionRecorder {
     private let handle: FileHandle
     private var flow: SyntheticTCPFlow
+    /// The bridged pair's upstream connection (Passerelle is its client), once connected.
+    private var upstreamFlow: SyntheticTCPFlow?
     let path: String
 
     init?(directory: String, id: Int, client: SocketAddress?, server: SocketAddress?) {
@@ -30,7 +33,32 @@ final class ConnectionRecorder {
         for packet in flow.send(direction, bytes) { write(PcapngWriter.packet(timestampNanos: time, data: packet)) }
     }
 
+    /// The upstream leg connected from `local` to the backend at `remote` (a retry's new
+    /// connection replaces the failed one's stream).
+    func upstreamConnected(local: SocketAddress?, remote: SocketAddress?) {
+        guard let local = Self.endpoint(local), let remote = Self.endpoint(remote) else { return }
+        closeUpstream()
+        var flow = SyntheticTCPFlow(client: local, server: remote)
+        for packet in flow.open() { write(PcapngWriter.packet(timestampNanos: Self.now(), data: packet)) }
+        upstreamFlow = flow
+    }
+
+    /// Bytes of the upstream leg: `.c2s` what Passerelle sent the backend, `.s2c` what it answered.
+    func recordUpstream(_ direction: Capture.Direction, _ bytes: [UInt8]) {
+        guard !bytes.isEmpty, var flow = upstreamFlow else { return }
+        let time = Self.now()
+        for packet in flow.send(direction, bytes) { write(PcapngWriter.packet(timestampNanos: time, data: packet)) }
+        upstreamFlow = flow
+    }
+
+    private func closeUpstream() {
+        guard var flow = upstreamFlow else { return }
+        for packet in flow.close() { write(PcapngWriter.packet(timestampNanos: Self.now(), data: packet)) }
+        upstreamFlow = nil
+    }
+
     func close() {
+        closeUpstream()
         for packet in flow.close() { write(PcapngWriter.packet(timestampNanos: Self.now(), data: packet)) }
         try? handle.close()
     }
