@@ -151,7 +151,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             apply(output.connection, echoes: ByteBufferFrameSink(allocator: allocator))
         case .plainHTTP(let request, _)?:
             statistics.path = request.path
-            writeAndClose(StaticPages.response(for: request, routes: configuration.routes, metrics: services.metricsExposition))
+            writeAndClose(StaticPages.response(for: request, routes: configuration.routes, bridgedPaths: services.bridgedPaths,
+                                               metrics: services.metricsExposition))
         case .failed(let error, _)?:
             statistics.failure = error
             logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])

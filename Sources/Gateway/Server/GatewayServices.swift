@@ -18,6 +18,7 @@ final class GatewayServices: Sendable {
     let releasedZlibStreams = Atomic<Int>(0)
     /// The bridge's routes: figures and turns among upstreams.
     let bridgeCounters: BridgeCounters
+    let bridgedPaths: Set<String>
     /// The TLS context of `wss://` upstreams, made once (loading trust roots is slow); nil when
     /// no route needs one.
     let upstreamTLS: NIOSSLContext?
@@ -31,6 +32,7 @@ final class GatewayServices: Sendable {
         self.observer = observer
         self.logger = logger
         bridgeCounters = BridgeCounters(paths: configuration.bridges.keys)
+        bridgedPaths = Set(configuration.bridges.keys)
         self.upstreamTLS = upstreamTLS
     }
 
