@@ -7,6 +7,10 @@ import WebSocketCore
 ///
 /// Pings are not relayed: each RFC 6455 leg's session answers its own (RFC 6455 §5.5.2), and a
 /// hixie leg has none.
+///
+/// A leg whose session holds its answer to the peer's close (`repliesLate`) keeps receiving the
+/// other leg's messages until the other leg has closed too, and is answered then: a message the
+/// backend was sending when the client closed still reaches the client, as it would directly.
 public struct Relay {
     public let clientVersion: ProtocolVersion
     public let upstreamVersion: ProtocolVersion
@@ -19,9 +23,14 @@ public struct Relay {
     private var paused: Set<Leg> = []
     /// Legs whose closing handshake started (either side's): nothing more is relayed to them.
     private var closingLegs: Set<Leg> = []
+    /// Legs whose session answers the peer's close only when told (`close`), not by itself.
+    public let repliesLate: Set<Leg>
+    /// Such legs whose peer closed, with what it closed with: answered when the other leg ends.
+    private var awaitingReply: [Leg: (code: CloseCode?, reason: String)] = [:]
 
     public init(clientVersion: ProtocolVersion, upstreamVersion: ProtocolVersion, options: RouteOptions = RouteOptions(),
-                maxQueuedBytes: Int = 1 << 20) {
+                maxQueuedBytes: Int = 1 << 20, repliesLate: Set<Leg> = []) {
+        self.repliesLate = repliesLate
         self.clientVersion = clientVersion
         self.upstreamVersion = upstreamVersion
         self.options = options
@@ -46,11 +55,19 @@ public struct Relay {
         case .ping, .pong:
             return []
         case .closeReceived(let code, let reason):
+            if repliesLate.contains(leg), !closingLegs.contains(leg) {
+                return peerClosed(leg, code: code, reason: reason)
+            }
             return ended(leg, .closed(code: code, reason: reason, framing: version(of: leg).framing))
         case .failed(let error):
             return ended(leg, .failed(error))
         case .transportEnded:
-            guard !closingLegs.contains(leg) else { return [] }   // after its closing handshake: the expected end
+            if closingLegs.contains(leg) {
+                // After its closing handshake, the expected end; a leg waiting for it gets the
+                // answer its own peer asked for.
+                return answerAwaiting(leg.other)
+            }
+            guard awaitingReply[leg] == nil else { return [] }   // its peer closed first: nothing to pass on
             return ended(leg, version(of: leg) == .hixie75 ? .hixie75Ended : .lost)
         }
     }
@@ -75,6 +92,7 @@ public struct Relay {
         var commands: [RelayCommand] = []
         for side in [leg, leg.other] where !closingLegs.contains(side) {
             closingLegs.insert(side)
+            awaitingReply[side] = nil
             commands.append(.close(side, code: code, reason: reason))
         }
         return commands
@@ -125,11 +143,37 @@ public struct Relay {
 
     private mutating func ended(_ leg: Leg, _ ending: LegEnding) -> [RelayCommand] {
         closingLegs.insert(leg)
+        awaitingReply[leg] = nil
         let other = leg.other
         guard !closingLegs.contains(other) else { return [] }
         closingLegs.insert(other)
+        awaitingReply[other] = nil
         let (code, reason) = ending.closeForOtherLeg(endedLeg: leg)
         return [.close(other, code: code, reason: reason)]
+    }
+
+    /// `leg`'s peer closed and its answer waits: the other leg is closed with what it sent, and
+    /// keeps sending to `leg` until its own close comes back.
+    private mutating func peerClosed(_ leg: Leg, code: CloseCode?, reason: String) -> [RelayCommand] {
+        let other = leg.other
+        guard !closingLegs.contains(other) else {
+            // The other leg is closing already: answer now, as its session would have.
+            closingLegs.insert(leg)
+            return [.close(leg, code: code.flatMap { $0.isValidOnWire ? $0 : nil }, reason: "")]
+        }
+        awaitingReply[leg] = (code, reason)
+        closingLegs.insert(other)
+        let (otherCode, otherReason) = LegEnding.closed(code: code, reason: reason, framing: version(of: leg).framing)
+            .closeForOtherLeg(endedLeg: leg)
+        return [.close(other, code: otherCode, reason: otherReason)]
+    }
+
+    /// The answer `leg` waits for, when the other leg ended after its own closing handshake
+    /// without a close to pass on (its TCP ended): the peer's own code, echoed (RFC 6455 §5.5.1).
+    private mutating func answerAwaiting(_ leg: Leg) -> [RelayCommand] {
+        guard let asked = awaitingReply.removeValue(forKey: leg) else { return [] }
+        closingLegs.insert(leg)
+        return [.close(leg, code: asked.code, reason: "")]
     }
 }
 

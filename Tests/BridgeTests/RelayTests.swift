@@ -77,6 +77,42 @@ import WebSocketCore
         #expect(relay.received(.message(.text("tard")), on: .upstream) == [.dropped(from: .upstream, bytes: 4, reason: "the client leg is closing")])
     }
 
+    // MARK: A client leg that answers its close late
+
+    @Test func aClientThatRepliesLateStillGetsTheBackendsLastMessages() throws {
+        var relay = Relay(clientVersion: .rfc6455, upstreamVersion: .rfc6455, repliesLate: [.client])
+        #expect(relay.received(.closeReceived(code: CloseCode(4001), reason: "au revoir"), on: .client)
+                == [.close(.upstream, code: CloseCode(4001), reason: "au revoir")])
+        #expect(relay.received(.message(.text("écho")), on: .upstream) == [.send(.text("écho"), to: .client)],
+                "what the backend was sending still reaches the client")
+        #expect(relay.received(.closeReceived(code: CloseCode(4001), reason: ""), on: .upstream)
+                == [.close(.client, code: CloseCode(4001), reason: "")], "the backend's answer is the client's")
+        #expect(relay.received(.transportEnded(.abnormalClosure), on: .upstream).isEmpty)
+        #expect(relay.received(.message(.text("trop tard")), on: .upstream).count == 1, "dropped, and said so")
+    }
+
+    @Test func aBackendThatOnlyEndsTCPLetsTheClientHaveItsOwnCodeBack() throws {
+        var relay = Relay(clientVersion: .rfc6455, upstreamVersion: .hixie76, options: try RouteOptions(parsing: "phpwebsocket"),
+                          repliesLate: [.client])
+        #expect(relay.received(.closeReceived(code: .goingAway, reason: ""), on: .client) == [.close(.upstream, code: .goingAway, reason: "")])
+        #expect(relay.received(.transportEnded(.abnormalClosure), on: .upstream) == [.close(.client, code: .goingAway, reason: "")])
+    }
+
+    @Test func aHixieClientsCloseIsAnsweredOnceTheBackendAnswered() throws {
+        var relay = Relay(clientVersion: .hixie76, upstreamVersion: .rfc6455, repliesLate: [.client])
+        #expect(relay.received(.closeReceived(code: nil, reason: ""), on: .client) == [.close(.upstream, code: .normalClosure, reason: "")])
+        #expect(relay.received(.message(.text("dernier")), on: .upstream) == [.send(.text("dernier"), to: .client)])
+        #expect(relay.received(.closeReceived(code: .normalClosure, reason: ""), on: .upstream) == [.close(.client, code: .normalClosure, reason: "")])
+    }
+
+    @Test func aShutdownAnswersAWaitingClientOnce() throws {
+        var relay = Relay(clientVersion: .rfc6455, upstreamVersion: .rfc6455, repliesLate: [.client])
+        _ = relay.received(.closeReceived(code: .normalClosure, reason: ""), on: .client)
+        #expect(relay.closeBoth(startingWith: .client, code: .goingAway, reason: "server shutting down")
+                == [.close(.client, code: .goingAway, reason: "server shutting down")], "the upstream leg was closing already")
+        #expect(relay.received(.closeReceived(code: .normalClosure, reason: ""), on: .upstream).isEmpty)
+    }
+
     // MARK: Messages
 
     @Test func messagesCrossInOrderTextStayingText() throws {

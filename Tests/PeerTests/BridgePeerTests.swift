@@ -236,11 +236,9 @@ import WebSocketCore
 
     /// A relay terminates the protocol on each leg: the client meets Passerelle's own RFC 6455 and
     /// hixie implementation, the backend only the messages. So the suite through a route does no
-    /// worse than against the backend alone — every case OK there is OK through the route, and
-    /// nothing FAILS — but for one difference docs/bridge.md explains: a message and the close
-    /// after it in one write get the close answered before the backend's echo comes back.
-    static let closeBeforeEcho: Set<String> = ["close.message-then-close", "order.fragment-ping-close-one-write"]
-
+    /// worse than against the backend alone: every case OK there is OK through the route (a
+    /// message and the close after it in one write included: the client's close is answered only
+    /// once the backend's echo and close are back), and nothing FAILS.
     @Test(arguments: ["python", "node"])
     func theSuiteThroughARouteIsNeverWorseThanTheBackendAlone(backend: String) throws {
         let server = backend == "python" ? try BackgroundPeer("python3", [PeerProcess.benchServer("python_websockets_echo.py")])
@@ -253,7 +251,6 @@ import WebSocketCore
         #expect(bridged.count == direct.count)
         for alone in direct where alone.outcome == .ok {
             let through = outcomes[alone.id]
-            if Self.closeBeforeEcho.contains(alone.id), through?.outcome == .informational { continue }
             #expect(through?.outcome == .ok, "\(alone.id): OK against \(backend) alone, \(through?.outcome.rawValue ?? "missing") through the route: \(through?.reason ?? "")")
         }
     }

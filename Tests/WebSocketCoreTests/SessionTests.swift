@@ -157,3 +157,44 @@ import WebSocketCore
         guard case .opened? = Self.answer(secureClient: true, lenient: true) else { Issue.record("a bridge accepts either scheme"); return }
     }
 }
+
+/// A relay's client leg: the server session that holds its answer to the peer's close until the
+/// shell's `close`, sending messages meanwhile (`accept(answeringSubprotocol:deferringCloseReply:)`).
+@Suite struct DeferredCloseReplyTests {
+    /// A client and a server that defers its close reply, opened; the server answers `chosen`.
+    static func pair(_ version: ProtocolVersion, chosen: String? = nil) throws -> (client: ClientSession, server: ServerSession) {
+        var client = ClientSession(configuration: ClientHandshakeConfiguration(
+            version: version, host: "tv.example", target: "/app", subprotocols: version == .rfc6455 ? ["chat.v1", "chat.v2"] : []),
+                                     random: SeededRandom(seed: 3))
+        var server = ServerSession(configuration: ServerHandshakeConfiguration(subprotocols: ["chat.v1"]))
+        guard case .request? = server.receive(client.request).handshake else { throw FixtureError("no request") }
+        let answer = server.accept(answeringSubprotocol: chosen, deferringCloseReply: true)
+        guard case .opened(let accepted)? = client.receive(answer.outbound).handshake else { throw FixtureError("not opened") }
+        #expect(accepted.subprotocol == chosen, "the shell's choice, not this server's own (chat.v1)")
+        return (client, server)
+    }
+
+    @Test(arguments: [ProtocolVersion.rfc6455, .hixie76])
+    func thePeersCloseWaitsForTheShellWhileMessagesStillGo(version: ProtocolVersion) throws {
+        var (client, server) = try Self.pair(version, chosen: version == .rfc6455 ? "chat.v2" : nil)
+        let closing = try client.close(code: .normalClosure, reason: "au revoir")
+        let heard = server.receive(closing.outbound + Array("late".utf8))
+        #expect(heard.events == [.closeReceived(code: version == .rfc6455 ? .normalClosure : nil, reason: version == .rfc6455 ? "au revoir" : "")])
+        #expect(heard.outbound.isEmpty && !heard.closeTransport, "not answered yet")
+        #expect(server.state == .peerClosed && server.bytesAfterClose == 4, "nothing read after the peer's close")
+        #expect(client.receive(try server.send(.text("encore un"))).events == [.message(.text("encore un"))], "messages still go")
+        #expect(throws: WebSocketError.self) { try server.ping() }
+        let answer = try server.close(code: version == .rfc6455 ? CloseCode(4001) : nil, reason: "")
+        #expect(answer.closeTransport && server.state == .closed, "the held answer completes the closing handshake")
+        let done = client.receive(answer.outbound)
+        #expect(done.events == [.closeReceived(code: version == .rfc6455 ? CloseCode(4001) : nil, reason: "")])
+        #expect(client.state == .closed)
+    }
+
+    @Test func aCloseWithoutStatusCodeHasNoBody() throws {
+        var (client, server) = try Self.pair(.rfc6455)
+        let frame = try server.close(code: nil, reason: "ignored")
+        #expect(client.receive(frame.outbound).events == [.closeReceived(code: nil, reason: "")])
+        #expect(frame.outbound == [0x88, 0x00])
+    }
+}

@@ -85,11 +85,13 @@ extension WebSocketChannelHandler {
     private func upstreamOpened(_ pair: BridgedPair, answer: AcceptedClientHandshake, output: SessionOutput) {
         guard let accepted = pair.request else { return }
         pair.request = nil
+        // The client's close is answered once the backend has closed too: what the backend was
+        // sending meanwhile still reaches the client.
         pair.relay = Relay(clientVersion: accepted.version, upstreamVersion: answer.version, options: pair.route.options,
-                           maxQueuedBytes: configuration.bridgeQueueBytes)
+                           maxQueuedBytes: configuration.bridgeQueueBytes, repliesLate: [.client])
         services.bridgeCounters.update(pair.route.path) { $0.openPairs += 1 }
         // The client gets the backend's subprotocol, whatever this server would have chosen.
-        let opened = session.accept(answeringSubprotocol: answer.subprotocol)
+        let opened = session.accept(answeringSubprotocol: answer.subprotocol, deferringCloseReply: true)
         statistics.extensions = accepted.deflate?.response.description
         statistics.subprotocol = answer.subprotocol
         logger.info("bridge opened", metadata: [

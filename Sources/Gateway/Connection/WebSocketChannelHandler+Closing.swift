@@ -36,7 +36,8 @@ extension WebSocketChannelHandler {
             context?.close(promise: nil)
             return
         }
-        guard session.state == .open else { return }
+        // `.peerClosed`: a bridged client's close, answered now that the backend is done.
+        guard session.state == .open || session.state == .peerClosed else { return }
         let output = (try? session.close(code: code, reason: reason)) ?? SessionOutput(connection: ConnectionOutput(closeTransport: true))
         closingHandshakeStarted(output, code: code ?? .noStatusReceived)
     }

@@ -11,7 +11,7 @@ struct CloseBookkeeping {
     /// A read begins: false when the connection is closed already (what arrived is only counted).
     mutating func readBegins(_ state: ConnectionState, incoming: Int) -> Bool {
         closedByLastRead = false
-        guard state != .closed else {
+        guard state == .open || state == .closing else {
             if peerClosed { bytesAfterClose += incoming }
             return false
         }

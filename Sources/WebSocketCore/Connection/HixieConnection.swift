@@ -10,6 +10,7 @@ public struct HixieConnection: WebSocketConnection {
     private var buffer = ByteQueue()
     private var parser: HixieFrameParser
     private var closeSent = false
+    public var defersCloseReply = false
     private var closing = CloseBookkeeping()
     /// What the peer sent after its close, unread (`CloseBookkeeping`).
     public var bytesAfterClose: Int { closing.bytesAfterClose }
@@ -44,7 +45,7 @@ public struct HixieConnection: WebSocketConnection {
         buffer.append(contentsOf: bytes)
         do throws(WebSocketError) {
             var valid = true
-            while state != .closed, let step = try parser.next(&buffer, lendingText: { body in
+            while state == .open || state == .closing, let step = try parser.next(&buffer, lendingText: { body in
                 valid = UTF8Validator.isValid(body)
                 if valid {
                     messages += 1
@@ -61,6 +62,10 @@ public struct HixieConnection: WebSocketConnection {
                 case .event(.closingHandshake):
                     output.append(.closeReceived(code: nil, reason: ""))
                     closing.peerClosedConnection()
+                    if !closeSent && defersCloseReply {
+                        state = .peerClosed   // answered by `close` when the shell's other leg is done
+                        continue
+                    }
                     if !closeSent {
                         output.appendAnswer(HixieFrameEncoder.closingHandshake)
                         closeSent = true
@@ -78,7 +83,7 @@ public struct HixieConnection: WebSocketConnection {
     }
 
     public mutating func send(_ message: Message) throws(WebSocketError) -> [UInt8] {
-        guard state == .open || closing.closedByLastRead else { throw .connectionNotOpen }
+        guard state == .open || state == .peerClosed || closing.closedByLastRead else { throw .connectionNotOpen }
         guard case .text(let text) = message else { throw .binaryNotSupportedByFraming }
         return HixieFrameEncoder.text(text)
     }
@@ -104,8 +109,12 @@ public struct HixieConnection: WebSocketConnection {
     /// There is no code or reason on the wire.
     public mutating func close(code: CloseCode? = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
         closing.localAction()
-        guard state == .open else { throw .connectionNotOpen }
+        guard state == .open || state == .peerClosed else { throw .connectionNotOpen }
         closeSent = true
+        if state == .peerClosed {
+            state = .closed   // the held 0xFF 0x00: the closing handshake is complete
+            return ConnectionOutput(outbound: HixieFrameEncoder.closingHandshake, closeTransport: role == .server)
+        }
         if version == .hixie75 {
             state = .closed
             return ConnectionOutput(closeTransport: true)

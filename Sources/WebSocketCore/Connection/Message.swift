@@ -33,6 +33,10 @@ public enum ConnectionState: String, Hashable, Sendable {
     case open
     /// This endpoint sent its close; it still reads until the peer's close.
     case closing
+    /// The peer sent its close and this endpoint holds its answer (`defersCloseReply`: a relay
+    /// waiting for its other leg): nothing more is read, messages may still be sent (RFC 6455
+    /// §5.5.1 lets an endpoint send its current message first), then `close` sends the answer.
+    case peerClosed
     /// Both closes exchanged (or the connection failed): nothing more is read or sent.
     case closed
 }

@@ -14,6 +14,7 @@ public struct RFC6455Connection: WebSocketConnection {
 
     private var assembler: MessageAssembler
     private var closeSent = false
+    public var defersCloseReply = false
     private var closing = CloseBookkeeping()
     /// What the peer sent after its close, unread (`CloseBookkeeping`).
     public var bytesAfterClose: Int { closing.bytesAfterClose }
@@ -66,7 +67,7 @@ public struct RFC6455Connection: WebSocketConnection {
         // Loaded once per read, not once per event: each load of the reference is a retain.
         let deflate = self.deflate
         do throws(WebSocketError) {
-            while state != .closed, let event = try parser.next(&buffer) {
+            while state == .open || state == .closing, let event = try parser.next(&buffer) {
                 if case .header(let header) = event, let violation = rules.violations(of: header).first { throw violation }
                 switch try assembler.step(event, deflate: deflate) {
                 case .message(let opcode, let bytes, _, _)?:
@@ -104,6 +105,10 @@ public struct RFC6455Connection: WebSocketConnection {
             let (code, reason) = try Self.parseClosePayload(payload)
             output.append(.closeReceived(code: code, reason: reason))
             closing.peerClosedConnection()
+            if !closeSent && defersCloseReply {
+                state = .peerClosed   // the shell answers with `close` when its other leg is done
+                return
+            }
             if !closeSent {
                 // §5.5.1: reply with a close, typically echoing the status code received.
                 output.appendAnswer(frameBytes(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: "")))
@@ -137,7 +142,7 @@ public struct RFC6455Connection: WebSocketConnection {
     /// The frames of one message, split into fragments of at most `fragmentSize` payload bytes
     /// (after compression) when given.
     public mutating func send(_ message: Message, fragmentSize: Int?) throws(WebSocketError) -> [UInt8] {
-        guard state == .open || closing.closedByLastRead else { throw .connectionNotOpen }
+        guard state == .open || state == .peerClosed || closing.closedByLastRead else { throw .connectionNotOpen }
         let opcode: Opcode
         if case .text = message { opcode = .text } else { opcode = .binary }
         if deflate == nil, fragmentSize == nil { return FrameEncoder.frame(message, maskingKey: nextMaskingKey()) }
@@ -191,7 +196,7 @@ public struct RFC6455Connection: WebSocketConnection {
 
     public mutating func close(code: CloseCode? = .normalClosure, reason: String = "") throws(WebSocketError) -> ConnectionOutput {
         closing.localAction()
-        guard state == .open else { throw .connectionNotOpen }
+        guard state == .open || state == .peerClosed else { throw .connectionNotOpen }
         // §5.5.1: a close frame may have no body (nil: what a relay sends for a peer's close without one).
         var payload: [UInt8] = []
         if let code {
@@ -200,6 +205,12 @@ public struct RFC6455Connection: WebSocketConnection {
         }
         guard payload.count <= 125 else { throw .controlPayloadTooLong(payload.count) }
         closeSent = true
+        if state == .peerClosed {
+            // The held answer to the peer's close: the handshake is complete (§7.1.1: a server
+            // then closes TCP; a client waits for the server to).
+            state = .closed
+            return ConnectionOutput(outbound: frameBytes(opcode: .close, payload: payload), closeTransport: role == .server)
+        }
         state = .closing
         return ConnectionOutput(outbound: frameBytes(opcode: .close, payload: payload))
     }

@@ -10,6 +10,10 @@ public protocol WebSocketConnection {
     /// Bytes the peer sent after its close, which nothing may follow (RFC 6455 §5.5.1, hixie-76
     /// §5.3): not read, counted for whoever judges the peer.
     var bytesAfterClose: Int { get }
+    /// When set, the peer's close is not answered at once: the connection goes to `.peerClosed`
+    /// and the shell's `close` sends the answer (RFC 6455 §5.5.1 / hixie-76 §5.3 still hold: the
+    /// answer comes, and nothing is read after the peer's close).
+    var defersCloseReply: Bool { get set }
 
     /// Feeds bytes read from the transport (copied before it returns). Not generic: a shell holds
     /// its connection as `any WebSocketConnection`, and a generic requirement then ran unspecialised

@@ -119,16 +119,20 @@ public struct ServerSession {
     }
 
     /// `accept()` with `subprotocol` (nil: none) in the answer instead of this server's choice:
-    /// a relay answers with its backend's (RFC 6455 §4.2.2).
-    public mutating func accept(answeringSubprotocol subprotocol: String?) -> SessionOutput {
+    /// a relay answers with its backend's (RFC 6455 §4.2.2). `deferringCloseReply`: the peer's
+    /// close is answered by the shell's `close`, once its other leg is done
+    /// (`WebSocketConnection.defersCloseReply`).
+    public mutating func accept(answeringSubprotocol subprotocol: String?, deferringCloseReply: Bool = false) -> SessionOutput {
         guard case .deciding(var accepted) = phase else { return SessionOutput() }
         accepted.choose(subprotocol: subprotocol)
-        return open(accepted)
+        return open(accepted, deferringCloseReply: deferringCloseReply)
     }
 
-    private mutating func open(_ accepted: AcceptedHandshake) -> SessionOutput {
+    private mutating func open(_ accepted: AcceptedHandshake, deferringCloseReply: Bool = false) -> SessionOutput {
         phase = .open
-        openPhase = OpenPhase(accepted.makeConnection(limits: limits, deflateConfiguration: deflateConfiguration))
+        var connection = accepted.makeConnection(limits: limits, deflateConfiguration: deflateConfiguration)
+        connection.defersCloseReply = deferringCloseReply
+        openPhase = OpenPhase(connection)
         var output = ConnectionOutput(outbound: accepted.response)
         if !accepted.leftover.isEmpty {
             output.append(contentsOf: accepted.leftover.withUnsafeBytes { openPhase.receive($0) })
