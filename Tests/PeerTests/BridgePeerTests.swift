@@ -109,6 +109,22 @@ import WebSocketCore
         #expect(converted.texts == ["été"], "binary=utf8: valid UTF-8 goes as text, and comes back as text")
     }
 
+    /// Today's Chromium (RFC 6455, permessage-deflate, from a file:// page like the tutorial's)
+    /// through a route to faye-websocket speaking hixie-76, then hixie-75: every echo back, text
+    /// stays text, the close completes.
+    @Test(arguments: ["hixie76+ws", "hixie75+ws"])
+    func chromiumReachesAHixieBackend(scheme: String) throws {
+        let faye = try BackgroundPeer("env", ["NODE_PATH=/usr/share/nodejs", "node", PeerProcess.script("faye_echo_server.js")])
+        let gateway = try Self.gateway(routes: ["/tv=\(scheme)://127.0.0.1:\(faye.port)/"])
+        let page = PeerProcess.scripts.appendingPathComponent("chromium_echo.html").absoluteString + "?text-only#" + gateway.url("/tv")
+        let result = try PeerProcess.run("python3", [PeerProcess.script("chromium_page.py"), page, "--wait-for", "RESULT"], timeout: 60)
+        #expect(result.stdout.contains(#"RESULT {"ok":true,"extensions":"permessage-deflate; server_no_context_takeover","received":3}"#),
+                "the client's leg compresses, the hixie backend's cannot: \(result)")
+        let closed = try #require(gateway.closedConnections(atLeast: 1).first)
+        #expect(closed.version == .rfc6455 && closed.messagesIn == 3 && closed.messagesOut == 3 && closed.closeCode == .normalClosure,
+                "\(closed)")
+    }
+
     // MARK: A backend of the phpwebsocket family
 
     struct ChatPair: Decodable {

@@ -26,7 +26,7 @@ import WebSocketCore
                     default: break
                     }
                 }
-            case .waiting, .idleClosed: break
+            case .waiting, .idleClosed, .transportClosed: break
             }
         }
 

@@ -22,6 +22,9 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         /// The backend was silent past the keepalive policy's delay: this leg's closing
         /// handshake has started (1001, or 0xFF 0x00), the other leg should follow.
         case idleClosed
+        /// The TCP connection is gone (after `output`'s events, if any): also after this leg's
+        /// own close, which for hixie-75 (and `close-by-fin`) is the end of TCP and reports no event.
+        case transportClosed
     }
 
     private var session: ClientSession
@@ -138,6 +141,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
             decide(.failed(.invalidAnswer(error)))
         } else if decided, !abandoned {
             report(.output(output))
+            report(.transportClosed)
         }
         context.fireChannelInactive()
     }

@@ -51,6 +51,8 @@ extension WebSocketChannelHandler {
         case .waiting(let bytes):
             guard pair.relay != nil else { return }
             carryOut(pair.relay!.waiting(bytes, for: .upstream))
+        case .transportClosed:
+            relay(.transportEnded(.abnormalClosure), from: .upstream)
         case .idleClosed:
             guard pair.relay != nil else { return }
             logger.info("upstream idle timeout", metadata: ["id": "\(id)", "route": "\(pair.route.path)", "upstream": "\(pair.target)"])
