@@ -153,6 +153,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a route's backend has to accept the upgrade (504 to the client beyond).")
     var upstreamTimeout: Double = GatewayConfiguration().upstreamTimeoutSeconds
 
+    @Option(help: "Seconds between health checks of every route's upstreams (a TCP connection; down ones are tried last; 0 = never).")
+    var upstreamHealthInterval: Double = GatewayConfiguration().upstreamHealthIntervalSeconds
+
     @Option(help: "Seconds of silence before a route's hixie backend is closed (0 = never; RFC 6455 backends follow --ping-interval and --idle-timeout).")
     var upstreamHixieIdleTimeout: Double = 0
 
@@ -191,7 +194,7 @@ struct Serve: ParsableCommand {
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         do { _ = try BridgeRoute.table(routes: routes, options: routeOptions) } catch { throw ValidationError("--route: \(error)") }
-        guard upstreamTimeout > 0, bridgeQueueBytes > 0, upstreamHixieIdleTimeout >= 0 else { throw ValidationError("--upstream-timeout and --bridge-queue-bytes must be positive") }
+        guard upstreamTimeout > 0, bridgeQueueBytes > 0, upstreamHixieIdleTimeout >= 0, upstreamHealthInterval >= 0 else { throw ValidationError("--upstream-timeout and --bridge-queue-bytes must be positive, the upstream idle and health delays at least 0") }
         if let upstreamCaFile, !FileManager.default.isReadableFile(atPath: upstreamCaFile) {
             throw ValidationError("--upstream-ca-file \(upstreamCaFile): cannot read it")
         }
@@ -235,6 +238,7 @@ struct Serve: ParsableCommand {
         configuration.heapTrimIntervalSeconds = heapTrimInterval
         configuration.bridges = (try? BridgeRoute.table(routes: routes, options: routeOptions)) ?? [:]
         configuration.upstreamTimeoutSeconds = upstreamTimeout
+        configuration.upstreamHealthIntervalSeconds = upstreamHealthInterval
         configuration.upstreamHixieIdleTimeoutSeconds = upstreamHixieIdleTimeout
         configuration.bridgeQueueBytes = bridgeQueueBytes
         configuration.upstreamCAFile = upstreamCaFile

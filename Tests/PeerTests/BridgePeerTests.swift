@@ -315,13 +315,43 @@ import WebSocketCore
         #expect(dashed.status == 64 && dashed.stderr.contains(":1: write a flag without its --"), "\(dashed)")
     }
 
+    static func retries(_ gateway: TestGateway) -> Double? {
+        GatewayLifecycleTests.metric(#"passerelle_bridge_upstream_retries_total{route="/app"}"#, port: gateway.port)
+    }
+
     @Test func aSecondUpstreamIsTriedWhenTheFirstIsDown() throws {
         let server = try Self.pythonBackend()
         let nobody = try PeerProcess.freePort()
-        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(nobody)/", "/app=ws://127.0.0.1:\(server.port)/"])
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(nobody)/", "/app=ws://127.0.0.1:\(server.port)/"]) {
+            $0.upstreamHealthIntervalSeconds = 0
+        }
         for _ in 0..<2 {
             let result = try Self.pythonClient(gateway.url("/app"), ["--close", "1000", "Bonjour"])
             #expect(result.texts == ["Bonjour"], "round robin, then the next on a connect failure")
         }
+        #expect(Self.retries(gateway) == 1, "the pair whose turn was the dead upstream tried the next")
+    }
+
+    /// With health checks, an upstream that is down is tried last (no client pays a failed
+    /// connect), and is taken again once a check connects.
+    @Test func anUpstreamThatIsDownIsTriedLastUntilItIsBack() throws {
+        let server = try Self.pythonBackend()
+        let laterPort = try PeerProcess.freePort()
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(laterPort)/", "/app=ws://127.0.0.1:\(server.port)/"]) {
+            $0.upstreamHealthIntervalSeconds = 0.2
+        }
+        let later = #"passerelle_bridge_upstream_up{route="/app",upstream="ws://127.0.0.1:\#(laterPort)/"}"#
+        func waitFor(_ value: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while GatewayLifecycleTests.metric(later, port: gateway.port) != value && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            return GatewayLifecycleTests.metric(later, port: gateway.port) == value
+        }
+        #expect(waitFor(0), "the check found it down")
+        for _ in 0..<4 {
+            #expect(try Self.pythonClient(gateway.url("/app"), ["--close", "1000", "Bonjour"]).texts == ["Bonjour"])
+        }
+        #expect(Self.retries(gateway) == 0, "no pair tried the upstream known to be down")
+        let revived = try Self.pythonBackend(["--port", "\(laterPort)"])
+        #expect(revived.port == laterPort && waitFor(1), "the check found it back")
     }
 }

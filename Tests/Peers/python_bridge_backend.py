@@ -8,7 +8,7 @@ Each text message is an order:
   binary:TEXT        answers TEXT as a binary message
   anything else      echoed as it came (text stays text, binary stays binary)
 
-  python_bridge_backend.py [--no-deflate] [--subprotocols a,b]
+  python_bridge_backend.py [--no-deflate] [--subprotocols a,b] [--port N]
 """
 import argparse, asyncio, json, sys
 
@@ -46,9 +46,10 @@ async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-deflate", action="store_true")
     parser.add_argument("--subprotocols", default="")
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     subprotocols = [p for p in args.subprotocols.split(",") if p] or None
-    async with serve(handler, "127.0.0.1", 0, compression=None if args.no_deflate else "deflate",
+    async with serve(handler, "127.0.0.1", args.port, compression=None if args.no_deflate else "deflate",
                      subprotocols=subprotocols) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)

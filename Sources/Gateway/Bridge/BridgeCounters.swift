@@ -14,6 +14,8 @@ final class BridgeCounters: Sendable {
         /// "fin": a hixie leg's end of TCP).
         var closes: [Leg: [String: Int]] = [:]
         var failures: [String: Int] = [:]
+        /// Connect failures after which the next upstream was tried.
+        var retries = 0
         var dropped = 0
         var nextTarget = 0
     }
@@ -53,6 +55,7 @@ final class BridgeCounters: Sendable {
         var bytes = ["# HELP passerelle_bridge_bytes_total payload bytes relayed, by the leg they went to", "# TYPE passerelle_bridge_bytes_total counter"]
         var closes = ["# HELP passerelle_bridge_closes_total legs closed by Passerelle's relay, by leg and code", "# TYPE passerelle_bridge_closes_total counter"]
         var failures = ["# HELP passerelle_bridge_upstream_failures_total upgrades the backend did not complete, by kind", "# TYPE passerelle_bridge_upstream_failures_total counter"]
+        var retries = ["# HELP passerelle_bridge_upstream_retries_total connect failures after which the next upstream was tried", "# TYPE passerelle_bridge_upstream_retries_total counter"]
         var dropped = ["# HELP passerelle_bridge_dropped_total messages not relayed (binary=drop, or their leg was closing)", "# TYPE passerelle_bridge_dropped_total counter"]
         for (path, figures) in all.sorted(by: { $0.key < $1.key }) {
             let route = "route=\"\(path)\""
@@ -67,8 +70,9 @@ final class BridgeCounters: Sendable {
             for (kind, count) in figures.failures.sorted(by: { $0.key < $1.key }) {
                 failures.append("passerelle_bridge_upstream_failures_total{\(route),kind=\"\(kind)\"} \(count)")
             }
+            retries.append("passerelle_bridge_upstream_retries_total{\(route)} \(figures.retries)")
             dropped.append("passerelle_bridge_dropped_total{\(route)} \(figures.dropped)")
         }
-        return (lines + messages + bytes + closes + failures + dropped).joined(separator: "\n") + "\n"
+        return (lines + messages + bytes + closes + failures + retries + dropped).joined(separator: "\n") + "\n"
     }
 }

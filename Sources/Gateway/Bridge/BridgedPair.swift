@@ -8,22 +8,23 @@ final class BridgedPair {
     let route: BridgeRoute
     /// The client's request, kept until the backend answers (a retry sends it to the next upstream).
     var request: AcceptedHandshake?
-    /// Which upstream is tried: the route's turn plus the connect failures so far.
-    let firstTarget: Int
+    /// The upstreams in the order this pair tries them (the route's turn, healthy ones first);
+    /// `attempt` counts the connect failures so far.
+    let targets: [RouteTarget]
     var attempt = 0
     var upstream: UpstreamLeg?
     var relay: Relay?
     /// Reading from the client is paused by the relay (a full upstream) or while the backend decides.
     var clientReadingPaused = true
 
-    init(route: BridgeRoute, firstTarget: Int, request: AcceptedHandshake) {
+    init(route: BridgeRoute, targets: [RouteTarget], request: AcceptedHandshake) {
         self.route = route
-        self.firstTarget = firstTarget
+        self.targets = targets
         self.request = request
     }
 
-    var target: RouteTarget { route.targets[(firstTarget + attempt) % route.targets.count] }
+    var target: RouteTarget { targets[attempt] }
 
     /// Whether a connect failure may try another upstream (each one once; never after a 101).
-    var mayRetry: Bool { attempt + 1 < route.targets.count }
+    var mayRetry: Bool { attempt + 1 < targets.count }
 }

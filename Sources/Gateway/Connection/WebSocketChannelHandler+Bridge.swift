@@ -15,8 +15,8 @@ extension WebSocketChannelHandler {
         // Nothing more is read while the backend decides: what came with the request waits in
         // the session, and a client cannot fill memory meanwhile.
         setClientReading(false)
-        let pair = BridgedPair(route: route, firstTarget: services.bridgeCounters.nextTarget(for: route.path, count: route.targets.count),
-                               request: accepted)
+        let turn = services.bridgeCounters.nextTarget(for: route.path, count: route.targets.count)
+        let pair = BridgedPair(route: route, targets: services.upstreamHealth.order(route.targets, from: turn), request: accepted)
         bridge = pair
         connectUpstream(pair, on: context.eventLoop)
     }
@@ -64,6 +64,7 @@ extension WebSocketChannelHandler {
         if case .unreachable = failure, pair.mayRetry, let loop = context?.eventLoop {
             logger.notice("upstream unreachable, trying the next", metadata: ["id": "\(id)", "upstream": "\(pair.target)", "reason": "\(failure.reason)"])
             pair.attempt += 1
+            services.bridgeCounters.update(pair.route.path) { $0.retries += 1 }
             connectUpstream(pair, on: loop)
             return
         }

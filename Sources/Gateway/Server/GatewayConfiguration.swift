@@ -46,6 +46,8 @@ public struct GatewayConfiguration: Sendable {
     public var bridges: [String: BridgeRoute] = [:]
     /// Seconds a backend has to accept a bridged pair's handshake (504 to the client beyond).
     public var upstreamTimeoutSeconds: Double = 10
+    /// How often every route's upstreams are checked (a TCP connection; `UpstreamHealth`); 0 = never.
+    public var upstreamHealthIntervalSeconds: Double = 10
     /// Bytes relayed to one leg of a bridged pair and not yet taken by its socket, past which
     /// the other leg is not read (resumed at half).
     public var bridgeQueueBytes: Int = 1 << 20

@@ -15,6 +15,7 @@ public final class GatewayServer: Sendable {
     private let services: GatewayServices
     private let logger: Logger
     private let heapTrimming: RepeatedTask?
+    private let healthChecks: RepeatedTask?
     /// Set by the first shutdown: a second one (a second SIGTERM, SIGINT after SIGTERM) would cancel
     /// tasks and close the listener on event loops already shut down — which SwiftNIO reports, and
     /// will one day trap on.
@@ -67,7 +68,10 @@ public final class GatewayServer: Sendable {
         do {
             let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
             return GatewayServer(configuration: configuration, group: group, channel: channel, services: services, logger: logger,
-                                 heapTrimming: scheduleHeapTrimming(configuration, group: group, services: services, logger: logger))
+                                 heapTrimming: scheduleHeapTrimming(configuration, group: group, services: services, logger: logger),
+                                 healthChecks: services.upstreamHealth.start(interval: configuration.upstreamHealthIntervalSeconds,
+                                                                             timeout: configuration.upstreamTimeoutSeconds,
+                                                                             group: group, logger: logger))
         } catch {
             room.cluster?.stop()
             try? group.syncShutdownGracefully()
@@ -98,8 +102,9 @@ public final class GatewayServer: Sendable {
     }
 
     private init(configuration: GatewayConfiguration, group: MultiThreadedEventLoopGroup, channel: Channel,
-                 services: GatewayServices, logger: Logger, heapTrimming: RepeatedTask?) {
+                 services: GatewayServices, logger: Logger, heapTrimming: RepeatedTask?, healthChecks: RepeatedTask?) {
         self.heapTrimming = heapTrimming
+        self.healthChecks = healthChecks
         self.configuration = configuration
         self.group = group
         self.channel = channel
@@ -121,6 +126,7 @@ public final class GatewayServer: Sendable {
         guard beginStopping() else { return false }
         logger.notice("shutting down", metadata: ["connections": "\(services.registry.count)"])
         heapTrimming?.cancel()
+        healthChecks?.cancel()
         try? channel.close().wait()
         services.registry.closeAll(code: .goingAway, reason: "server shutting down")
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
@@ -143,6 +149,7 @@ public final class GatewayServer: Sendable {
     public func shutdown() throws {
         guard beginStopping() else { return }
         heapTrimming?.cancel()
+        healthChecks?.cancel()
         services.room.cluster?.stop()
         try? channel.close().wait()
         try group.syncShutdownGracefully()

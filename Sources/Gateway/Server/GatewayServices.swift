@@ -19,6 +19,7 @@ final class GatewayServices: Sendable {
     /// The bridge's routes: figures and turns among upstreams.
     let bridgeCounters: BridgeCounters
     let bridgedPaths: Set<String>
+    let upstreamHealth: UpstreamHealth
     /// The TLS context of `wss://` upstreams, made once (loading trust roots is slow); nil when
     /// no route needs one.
     let upstreamTLS: NIOSSLContext?
@@ -33,6 +34,7 @@ final class GatewayServices: Sendable {
         self.logger = logger
         bridgeCounters = BridgeCounters(paths: configuration.bridges.keys)
         bridgedPaths = Set(configuration.bridges.keys)
+        upstreamHealth = UpstreamHealth(routes: configuration.bridges.values)
         self.upstreamTLS = upstreamTLS
     }
 
@@ -47,6 +49,6 @@ final class GatewayServices: Sendable {
     func metricsExposition() -> String {
         "# HELP passerelle_connections open TCP connections\n# TYPE passerelle_connections gauge\npasserelle_connections \(registry.count)\n"
             + "# HELP passerelle_room_members members of this instance's room\n# TYPE passerelle_room_members gauge\npasserelle_room_members \(room.currentMemberCount)\n"
-            + (room.cluster?.metrics.exposition() ?? "") + bridgeCounters.exposition()
+            + (room.cluster?.metrics.exposition() ?? "") + bridgeCounters.exposition() + upstreamHealth.exposition()
     }
 }
