@@ -52,4 +52,10 @@ import WebSocketCore
         tick = quiet.tick(at: start + TimeAmount.seconds(Int64(11)))
         #expect(tick.silentSeconds == 2 && tick.releaseMemory)
     }
+
+    @Test func theServedPageOffersTheRoomDialectOnlyWhenChatIsTheRoom() {
+        #expect(ChatPage.html(offeringRoomDialect: true).contains(#"new WebSocket(url, ["passerelle.chat.v1"])"#))
+        let bridged = ChatPage.html(offeringRoomDialect: false)
+        #expect(bridged.contains("new WebSocket(url)") && !bridged.contains(#"["passerelle.chat.v1"]"#))
+    }
 }

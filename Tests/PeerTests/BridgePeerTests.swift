@@ -155,6 +155,22 @@ import WebSocketCore
         #expect(server.process.isRunning, "the backend survived both rounds, their handshakes and their closes")
     }
 
+    /// The chat page Passerelle serves at `/`, in Chromium, with `/chat` routed to the
+    /// phpwebsocket-family server: the page speaks the tutorial's protocol over RFC 6455 with
+    /// deflate, the server hixie-76, and every line comes back through it.
+    @Test func theServedChatPageTalksToAPhpwebsocketServerThroughARoute() throws {
+        let server = try BackgroundPeer("php", [PeerProcess.script("phpwebsocket_server.php")])
+        let gateway = try Self.gateway(routes: ["/chat=hixie76+ws://127.0.0.1:\(server.port)/serveur.php"], options: ["/chat=phpwebsocket"])
+        let lines = ["Bonjour depuis Chromium", "le serveur est en PHP", "\u{e7}a passe par la passerelle"]
+        let chromium = try RoomPeerTests.startChromium("http://127.0.0.1:\(gateway.port)", pseudo: "Chromium", members: 0,
+                                                       total: lines.count, saying: lines)
+        let result = chromium.finish(timeout: 60)
+        #expect(result.status == 0, "\(result)")
+        let shown = try RoomPeerTests.chromiumLines(result)
+        #expect(shown.map(\.message) == lines && shown.allSatisfy { $0.from == "Chromium" }, "\(shown)")
+        #expect(server.process.isRunning, "the PHP server is still up")
+    }
+
     @Test func withoutTheLegacySwitchesThePhpwebsocketServerDies() throws {
         let server = try BackgroundPeer("php", [PeerProcess.script("phpwebsocket_server.php")])
         let gateway = try Self.gateway(routes: ["/serveur.php=hixie76+ws://127.0.0.1:\(server.port)/serveur.php"])

@@ -6,6 +6,13 @@
 /// joined (after `&waitfor=M` members are in the room, when given), `&expect=N` writes
 /// "received N lines" in the console when N chat lines have arrived.
 enum ChatPage {
+    /// The page as served: it offers the room's own subprotocol only when `/chat` is the room —
+    /// a backend behind a route would not answer it, and a browser fails a connection whose
+    /// offered subprotocol gets no answer (RFC 6455 §4.1 leaves it to the client; Chromium does).
+    static func html(offeringRoomDialect: Bool) -> String {
+        offeringRoomDialect ? html : html.replacingOccurrences(of: #"new WebSocket(url, ["passerelle.chat.v1"])"#, with: "new WebSocket(url)")
+    }
+
     static let html = #"""
 <!doctype html>
 <html lang="fr">

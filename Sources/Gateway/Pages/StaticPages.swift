@@ -13,7 +13,7 @@ enum StaticPages {
         }
         let headOnly = request.method == "HEAD"
         if request.path == "/" {
-            return HTTPResponseWriter.response(status: 200, headers: [("Cache-Control", "no-cache")], body: ChatPage.html,
+            return HTTPResponseWriter.response(status: 200, headers: [("Cache-Control", "no-cache")], body: ChatPage.html(offeringRoomDialect: !bridgedPaths.contains("/chat")),
                                                contentType: "text/html; charset=utf-8", headOnly: headOnly)
         }
         if request.path == "/metrics" {
