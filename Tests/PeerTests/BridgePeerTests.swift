@@ -191,6 +191,22 @@ import WebSocketCore
         #expect(lost.close?.code == 1014, "the backend vanished: 1014 bad gateway, never 1006 on the wire")
     }
 
+    /// node ws on both sides: private-use codes and their reasons cross unchanged both ways.
+    @Test func nodeToNodeKeeps4xxxCodesBothWays() throws {
+        let server = try BackgroundPeer("env", ["NODE_PATH=/usr/share/nodejs", "node", PeerProcess.script("node_bridge_peer.js"), "server"])
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(server.port)/"])
+        func client(_ arguments: [String]) throws -> ClientResult {
+            let run = try PeerProcess.run("env", ["NODE_PATH=/usr/share/nodejs", "node", PeerProcess.script("node_bridge_peer.js"), "client",
+                                                  gateway.url("/app")] + arguments, timeout: 30)
+            return try JSONDecoder().decode(ClientResult.self, from: Data(("{\"status\":101," + (run.lines.last ?? "").dropFirst()).utf8))
+        }
+        let fromBackend = try client(["Bonjour", "close:4404:introuvable"])
+        #expect(fromBackend.texts == ["Bonjour"] && fromBackend.close?.code == 4404 && fromBackend.close?.reason == "introuvable",
+                "\(String(describing: fromBackend.close))")
+        let fromClient = try client(["--close", "4002:à bientôt", "Bonjour"])
+        #expect(fromClient.close?.code == 4002, "the backend answers with the client's code (ws echoes it), the relay passes it back")
+    }
+
     @Test func theSubprotocolIsTheBackendsChoice() throws {
         let server = try Self.pythonBackend(["--subprotocols", "chat.v2,chat.v1"])
         let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(server.port)/"])
@@ -204,19 +220,22 @@ import WebSocketCore
         let refusing = try BackgroundPeer("python3", [PeerProcess.script("python_fake_backend.py"), "refuse403"])
         let wrong = try BackgroundPeer("python3", [PeerProcess.script("python_fake_backend.py"), "badaccept"])
         let silent = try BackgroundPeer("python3", [PeerProcess.script("python_fake_backend.py"), "silent"])
+        let wrongMD5 = try BackgroundPeer("python3", [PeerProcess.script("python_fake_backend.py"), "badmd5"])
         let nobody = try PeerProcess.freePort()
         let gateway = try Self.gateway(routes: ["/refuse=ws://127.0.0.1:\(refusing.port)/", "/wrong=ws://127.0.0.1:\(wrong.port)/",
-                                                "/silent=ws://127.0.0.1:\(silent.port)/", "/nobody=ws://127.0.0.1:\(nobody)/"]) {
+                                                "/silent=ws://127.0.0.1:\(silent.port)/", "/nobody=ws://127.0.0.1:\(nobody)/",
+                                                "/md5=hixie76+ws://127.0.0.1:\(wrongMD5.port)/"]) {
             $0.upstreamTimeoutSeconds = 1
         }
         #expect(try Self.pythonClient(gateway.url("/refuse"), []).status == 403)
         #expect(try Self.pythonClient(gateway.url("/wrong"), []).status == 502)
+        #expect(try Self.pythonClient(gateway.url("/md5"), []).status == 502, "a hixie-76 backend's wrong MD5")
         #expect(try Self.pythonClient(gateway.url("/silent"), []).status == 504)
         #expect(try Self.pythonClient(gateway.url("/nobody"), []).status == 503)
         let hixie = try Self.hixieClient(gateway.url("/nobody"), ["Bonjour"])
         #expect(hixie.status != 0 && !hixie.lines.contains("handshake: ok"), "a hixie client has its connection closed: \(hixie)")
-        let refusals = gateway.closedConnections(atLeast: 5).compactMap(\.refusal)
-        #expect(refusals.count == 5, "\(refusals)")
+        let refusals = gateway.closedConnections(atLeast: 6).compactMap(\.refusal)
+        #expect(refusals.count == 6, "\(refusals)")
     }
 
     // MARK: Recording
@@ -243,6 +262,32 @@ import WebSocketCore
         let texts = records.compactMap { if case .message(let m) = $0, m.kind == "text" { return "\(m.connection) \(m.direction) \(m.text ?? "")" } else { return nil } }
         #expect(texts.filter { $0.hasSuffix("Bonjour des deux côtés") }.count == 4, "each leg, each way: \(texts)")
         #expect(!records.contains { if case .violation = $0 { return true } else { return false } }, "\(records)")
+    }
+
+    /// A message over the size limit closes both legs: 1009 to the client that sent it (the
+    /// core's), 1009 "message too big" to the backend.
+    @Test func aMessageOverTheLimitClosesBothLegs() throws {
+        let server = try Self.pythonBackend()
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(server.port)/"]) { $0.limits.maxMessageSize = 1000 }
+        let result = try Self.pythonClient(gateway.url("/app"), ["--no-deflate", "petit", String(repeating: "x", count: 2000)])
+        #expect(result.texts == ["petit"] && result.close?.code == 1009, "\(result)")
+        #expect(gateway.closedConnections(atLeast: 1).first?.closeCode == .messageTooBig)
+    }
+
+    /// SIGTERM's drain: both legs of a pair get their closing handshake — 1001 to the RFC 6455
+    /// client, 0xFF 0x00 to the hixie-76 backend, which answers it.
+    @Test func aShutdownClosesBothLegs() throws {
+        let backend = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])
+        let gateway = try Self.gateway(routes: ["/tv=hixie76+ws://127.0.0.1:\(backend.port)/"])
+        let client = try PeerProcess.start("python3", [PeerProcess.script("python_bridge_client.py"), gateway.url("/tv"), "avant", "sleep:5"])
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(gateway.server.shutdownGracefully())
+        let run = client.finish(timeout: 20)
+        let result = try JSONDecoder().decode(ClientResult.self, from: Data((run.lines.last ?? "").utf8))
+        #expect(result.texts == ["avant"] && result.close?.code == 1001, "\(run)")
+        let deadline = Date().addingTimeInterval(5)
+        while backend.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!backend.process.isRunning, "the hixie-76 backend got 0xFF 0x00, answered it and ended")
     }
 
     // MARK: Keepalive

@@ -5,6 +5,7 @@ Prints its port, serves connections until stdin closes:
   refuse403   answers "HTTP/1.1 403 Forbidden"
   badaccept   answers 101 with a Sec-WebSocket-Accept for another key
   silent      reads the request and never answers
+  badmd5      answers a hixie-76 request with a 101 whose 16-byte answer is not the MD5 of its keys
 """
 import socket, sys, threading
 
@@ -29,6 +30,9 @@ def serve(conn):
     elif mode == "badaccept":
         conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    elif mode == "badmd5":
+        conn.sendall(b"HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Origin: null\r\nSec-WebSocket-Location: ws://127.0.0.1/\r\n\r\n" + bytes(16))
     elif mode == "silent":
         threading.Event().wait(30)
 

@@ -81,6 +81,8 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A hixie leg has no ping: TCP keepalive finds a backend that vanished without a FIN.
+            .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if target.secure {
