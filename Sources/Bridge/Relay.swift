@@ -19,14 +19,14 @@ public struct Relay {
     /// reading pauses; it resumes once half of that is left (`waiting(_:for:)`).
     public let maxQueuedBytes: Int
 
-    private var queued: [Leg: Int] = [.client: 0, .upstream: 0]
-    private var paused: Set<Leg> = []
+    private var queued = PerLeg(0)
+    private var paused = PerLeg(false)
     /// Legs whose closing handshake started (either side's): nothing more is relayed to them.
-    private var closingLegs: Set<Leg> = []
+    private var closingLegs = PerLeg(false)
     /// Legs whose session answers the peer's close only when told (`close`), not by itself.
     public let repliesLate: Set<Leg>
     /// Such legs whose peer closed, with what it closed with: answered when the other leg ends.
-    private var awaitingReply: [Leg: (code: CloseCode?, reason: String)] = [:]
+    private var awaitingReply = PerLeg<(code: CloseCode?, reason: String)?>(nil)
 
     public init(clientVersion: ProtocolVersion, upstreamVersion: ProtocolVersion, options: RouteOptions = RouteOptions(),
                 maxQueuedBytes: Int = 1 << 20, repliesLate: Set<Leg> = []) {
@@ -40,7 +40,7 @@ public struct Relay {
     public func version(of leg: Leg) -> ProtocolVersion { leg == .client ? clientVersion : upstreamVersion }
 
     /// Bytes relayed to `leg` that its socket has not taken (the shell's last count plus what was relayed since).
-    public func queuedBytes(for leg: Leg) -> Int { queued[leg] ?? 0 }
+    public func queuedBytes(for leg: Leg) -> Int { queued[leg] }
 
     public func isClosing(_ leg: Leg) -> Bool { closingLegs.contains(leg) }
 
@@ -131,8 +131,8 @@ public struct Relay {
             }
         }
         var commands: [RelayCommand] = [.send(outgoing, to: destination)]
-        queued[destination, default: 0] += outgoing.byteCount
-        if queued[destination, default: 0] > maxQueuedBytes, !paused.contains(leg) {
+        queued[destination] += outgoing.byteCount
+        if queued[destination] > maxQueuedBytes, !paused.contains(leg) {
             paused.insert(leg)
             commands.append(.pauseReading(leg))
         }
@@ -171,7 +171,8 @@ public struct Relay {
     /// The answer `leg` waits for, when the other leg ended after its own closing handshake
     /// without a close to pass on (its TCP ended): the peer's own code, echoed (RFC 6455 §5.5.1).
     private mutating func answerAwaiting(_ leg: Leg) -> [RelayCommand] {
-        guard let asked = awaitingReply.removeValue(forKey: leg) else { return [] }
+        guard let asked = awaitingReply[leg] else { return [] }
+        awaitingReply[leg] = nil
         closingLegs.insert(leg)
         return [.close(leg, code: asked.code, reason: "")]
     }

@@ -7,9 +7,6 @@ import Synchronization
 final class BridgeCounters: Sendable {
     struct Figures: Sendable {
         var openPairs = 0
-        /// By the leg the message went to.
-        var messages: [Leg: Int] = [:]
-        var bytes: [Leg: Int] = [:]
         /// By the leg that was closed and the code it was closed with ("none": no status code,
         /// "fin": a hixie leg's end of TCP).
         var closes: [Leg: [String: Int]] = [:]
@@ -21,10 +18,17 @@ final class BridgeCounters: Sendable {
     }
 
     private let figures: Mutex<[String: Figures]>
+    /// Messages and bytes relayed, per route (`RouteTraffic`: lock-free, held by each pair).
+    private let traffic: [String: RouteTraffic]
 
     init(paths: some Sequence<String>) {
+        let paths = Array(paths)
         figures = Mutex(Dictionary(uniqueKeysWithValues: paths.map { ($0, Figures()) }))
+        traffic = Dictionary(uniqueKeysWithValues: paths.map { ($0, RouteTraffic()) })
     }
+
+    /// The route's message and byte counts (a route the counters were not made with gets its own, unreported).
+    func traffic(for path: String) -> RouteTraffic { traffic[path] ?? RouteTraffic() }
 
     func update(_ path: String, _ change: (inout Figures) -> Void) {
         figures.withLock { change(&$0[path, default: Figures()]) }
@@ -61,8 +65,9 @@ final class BridgeCounters: Sendable {
             let route = "route=\"\(path)\""
             lines.append("passerelle_bridge_open_pairs{\(route)} \(figures.openPairs)")
             for leg in Leg.allCases {
-                messages.append("passerelle_bridge_messages_total{\(route),to=\"\(leg.rawValue)\"} \(figures.messages[leg] ?? 0)")
-                bytes.append("passerelle_bridge_bytes_total{\(route),to=\"\(leg.rawValue)\"} \(figures.bytes[leg] ?? 0)")
+                let traffic = traffic(for: path)
+                messages.append("passerelle_bridge_messages_total{\(route),to=\"\(leg.rawValue)\"} \(traffic.messages(to: leg))")
+                bytes.append("passerelle_bridge_bytes_total{\(route),to=\"\(leg.rawValue)\"} \(traffic.bytes(to: leg))")
                 for (code, count) in (figures.closes[leg] ?? [:]).sorted(by: { $0.key < $1.key }) {
                     closes.append("passerelle_bridge_closes_total{\(route),leg=\"\(leg.rawValue)\",code=\"\(code)\"} \(count)")
                 }

@@ -6,6 +6,8 @@ import WebSocketCore
 /// client's event loop only (the upstream leg runs there too).
 final class BridgedPair {
     let route: BridgeRoute
+    /// The route's message and byte counts, which every relayed message updates.
+    let traffic: RouteTraffic
     /// The client's request, kept until the backend answers (a retry sends it to the next upstream).
     var request: AcceptedHandshake?
     /// The upstreams in the order this pair tries them (the route's turn, healthy ones first);
@@ -17,8 +19,9 @@ final class BridgedPair {
     /// Reading from the client is paused by the relay (a full upstream) or while the backend decides.
     var clientReadingPaused = true
 
-    init(route: BridgeRoute, targets: [RouteTarget], request: AcceptedHandshake) {
+    init(route: BridgeRoute, traffic: RouteTraffic, targets: [RouteTarget], request: AcceptedHandshake) {
         self.route = route
+        self.traffic = traffic
         self.targets = targets
         self.request = request
     }

@@ -34,8 +34,10 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     private var decided = false
     /// The client left before the backend answered: close as soon as connected, report nothing.
     private var abandoned = false
-    /// Bytes handed to the channel whose write has not completed.
+    /// `frame-per-write`: bytes handed to the channel whose write has not completed.
     private var unsent = 0
+    /// An empty write is queued behind what the socket has not taken: its completion reports again.
+    private var watchingDrain = false
     /// After this leg's close is written, how long the backend has to end TCP.
     private let closeTimeout: Double
     /// Idle pings (RFC 6455) and the idle timeout, counted from the backend's last bytes.
@@ -253,7 +255,10 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     private func write(_ bytes: [UInt8]) {
         guard context != nil, !bytes.isEmpty else { return }
         guard options.framePerWrite else {
-            writeCounted(bytes) {}
+            guard let context else { return }
+            recorder?.recordUpstream(.c2s, bytes)
+            context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            reportWaiting()
             return
         }
         pending.append(bytes)
@@ -273,7 +278,24 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    /// Writes and flushes, counting the bytes until the socket took them (`Report.waiting`).
+    /// What the socket has not taken, for the relay's bound (`Report.waiting`). When some is left,
+    /// an empty write queued behind it reports again once the socket took it all (writes complete
+    /// in order), so a paused client leg resumes whatever the channel's water marks.
+    private func reportWaiting() {
+        guard decided, !abandoned, let context else { return }
+        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        report(.waiting(buffered))
+        guard buffered > 0, !watchingDrain else { return }
+        watchingDrain = true
+        let drained = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(capacity: 0)), promise: drained)
+        drained.futureResult.whenComplete { [self] _ in
+            watchingDrain = false
+            reportWaiting()
+        }
+    }
+
+    /// `frame-per-write`: writes and flushes, counting the bytes until the socket took them.
     private func writeCounted(_ bytes: [UInt8], then next: @escaping () -> Void) {
         guard let context else { return }
         recorder?.recordUpstream(.c2s, bytes)

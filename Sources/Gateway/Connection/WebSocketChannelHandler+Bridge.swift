@@ -16,7 +16,7 @@ extension WebSocketChannelHandler {
         // the session, and a client cannot fill memory meanwhile.
         setClientReading(false)
         let turn = services.bridgeCounters.nextTarget(for: route.path, count: route.targets.count)
-        let pair = BridgedPair(route: route, targets: services.upstreamHealth.order(route.targets, from: turn), request: accepted)
+        let pair = BridgedPair(route: route, traffic: services.bridgeCounters.traffic(for: route.path), targets: services.upstreamHealth.order(route.targets, from: turn), request: accepted)
         bridge = pair
         connectUpstream(pair, on: context.eventLoop)
     }
@@ -125,10 +125,10 @@ extension WebSocketChannelHandler {
             case .send(let message, to: .client):
                 let bytes = encode(message)
                 write(bytes)
-                services.bridgeCounters.update(path) { $0.messages[.client, default: 0] += 1; $0.bytes[.client, default: 0] += message.payloadCount }
+                pair.traffic.relayed(to: .client, payloadBytes: message.payloadCount)
             case .send(let message, to: .upstream):
                 pair.upstream?.send(message)
-                services.bridgeCounters.update(path) { $0.messages[.upstream, default: 0] += 1; $0.bytes[.upstream, default: 0] += message.payloadCount }
+                pair.traffic.relayed(to: .upstream, payloadBytes: message.payloadCount)
             case .close(let leg, let code, let reason):
                 let label = leg == .upstream && pair.route.options.closeByFIN && pair.target.version.framing == .hixie ? "fin" : code.map { String($0.rawValue) } ?? "none"
                 services.bridgeCounters.update(path) { $0.closes[leg, default: [:]][label, default: 0] += 1 }
