@@ -295,6 +295,23 @@ import WebSocketCore
     /// The upstream leg pings a quiet RFC 6455 backend (which answers), so the pair outlives the
     /// idle timeout; a quiet hixie backend, which cannot be pinged, is closed after its own delay
     /// and the client is told 1001.
+    /// RFC 6455 leaves flow control to TCP: an end that stops reading makes the relay stop
+    /// reading the other leg once the queue towards it is full, so the sender can push no more
+    /// than that queue and the sockets' buffers; when the end reads again, every message arrives,
+    /// in order. `up`: the backend stalls while the client sends; `down`: the client stalls.
+    @Test(arguments: ["up", "down"])
+    func aStalledEndStopsTheOtherAndLosesNothing(direction: String) throws {
+        let backend = try Self.pythonBackend(["--no-deflate"])
+        let gateway = try Self.gateway(routes: ["/app=ws://127.0.0.1:\(backend.port)/"]) { $0.bridgeQueueBytes = 256 << 10 }
+        let run = try PeerProcess.run("python3", [PeerProcess.script("python_bridge_flood.py"), gateway.url("/app"), direction, "4", "1536", "\(64 << 10)"],
+                                      timeout: 90)
+        struct Flood: Decodable { var sentWhileStalled: Int; var sentTotal: Int; var echoes: Int; var inOrderAndIntact: Bool }
+        let flood = try JSONDecoder().decode(Flood.self, from: Data((run.lines.last ?? "").utf8))
+        print("\(direction): \(flood.sentWhileStalled) of \(flood.sentTotal) bytes were pushed while the other end read nothing")
+        #expect(flood.sentWhileStalled < flood.sentTotal / 2, "\(direction): \(flood.sentWhileStalled) of \(flood.sentTotal) bytes went out while the other end read nothing")
+        #expect(flood.echoes == 1536 && flood.inOrderAndIntact, "\(flood)")
+    }
+
     @Test func quietLegsArePingedOrClosed() throws {
         let modern = try Self.pythonBackend()
         let legacy = try BackgroundPeer("perl", [PeerProcess.script("hixie76_server.pl")])

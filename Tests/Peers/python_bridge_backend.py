@@ -6,11 +6,14 @@ Each text message is an order:
   close:CODE:REASON  closes with that code and reason
   drop               ends TCP without a closing handshake
   binary:TEXT        answers TEXT as a binary message
+  stall:SECONDS      reads nothing for that long (its library stops reading once 16 messages wait)
+  flood:N:SIZE:S     sends N text messages of SIZE bytes (an 8-digit index, then random hex) as fast
+                     as its socket takes them, then `pushed:BYTES`: what it sent in the first S - 0.5 s
   anything else      echoed as it came (text stays text, binary stays binary)
 
   python_bridge_backend.py [--no-deflate] [--subprotocols a,b] [--port N]
 """
-import argparse, asyncio, json, sys
+import argparse, asyncio, json, os, sys, time
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
@@ -36,6 +39,17 @@ async def orders(ws):
         elif isinstance(message, str) and message == "drop":
             ws.transport.abort()
             return
+        elif isinstance(message, str) and message.startswith("flood:"):
+            _, count, size, seconds = message.split(":")
+            count, size, seconds = int(count), int(size), float(seconds)
+            began, pushed = time.monotonic(), 0
+            for i in range(count):
+                await ws.send(f"{i:08d}" + os.urandom(size // 2).hex()[: size - 8])
+                if time.monotonic() - began < seconds - 0.5:
+                    pushed += size
+            await ws.send(f"pushed:{pushed}")
+        elif isinstance(message, str) and message.startswith("stall:"):
+            await asyncio.sleep(float(message[len("stall:"):]))
         elif isinstance(message, str) and message.startswith("binary:"):
             await ws.send(message[len("binary:"):].encode())
         else:
