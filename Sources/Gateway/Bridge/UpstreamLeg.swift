@@ -77,7 +77,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
                                limits: ConnectionLimits = ConnectionLimits(),
                                on loop: EventLoop, tls: NIOSSLContext? = nil, recorder: ConnectionRecorder? = nil,
                                report: @escaping (Report) -> Void) -> (UpstreamLeg, EventLoopFuture<Void>) {
-        let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration, limits: limits), options: options,
+        let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration, limits: limits, random: EntropyPool()), options: options,
                               closeTimeout: closeTimeout, keepalive: keepalive, report: report)
         leg.recorder = recorder
         let bootstrap = ClientBootstrap(group: loop)
