@@ -278,11 +278,17 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    /// What the socket has not taken, for the relay's bound (`Report.waiting`). When some is left,
-    /// an empty write queued behind it reports again once the socket took it all (writes complete
-    /// in order), so a paused client leg resumes whatever the channel's water marks.
+    /// What the socket has not taken, for the relay's bound (`Report.waiting`). Below the
+    /// channel's high water mark (NIO's 64 KiB) a leg counts as drained, which spares a lookup per
+    /// message: the bound is then the relay's queue plus that mark. Above it, the exact count, and
+    /// an empty write queued behind what is left reports again once the socket took it all
+    /// (writes complete in order), so a paused client leg resumes whatever the water marks.
     private func reportWaiting() {
         guard decided, !abandoned, let context else { return }
+        guard !context.channel.isWritable || watchingDrain else {
+            report(.waiting(0))
+            return
+        }
         let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         report(.waiting(buffered))
         guard buffered > 0, !watchingDrain else { return }
