@@ -11,6 +11,11 @@ public struct UpstreamRequest: Sendable {
 
     public var configuration: ClientHandshakeConfiguration
 
+    /// A request of one's own (`passerelle client`), not relayed for anyone.
+    public init(configuration: ClientHandshakeConfiguration) {
+        self.configuration = configuration
+    }
+
     /// - `peer`: the client's address (IP literal); `secure`: the client's leg runs over TLS;
     ///   `trustedProxies`: addresses whose own forwarding headers are kept and extended (from
     ///   anyone else they are dropped: a client could claim any address).

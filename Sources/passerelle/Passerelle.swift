@@ -5,7 +5,7 @@ struct Passerelle: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passerelle",
         abstract: "WebSocket protocol-compliance and legacy-bridge gateway (hixie-75/76, hybi-07/08, RFC 6455, permessage-deflate).",
-        subcommands: [Serve.self, Decode.self, ConformanceCommand.self, BenchCommand.self],
+        subcommands: [Serve.self, ClientCommand.self, Decode.self, ConformanceCommand.self, BenchCommand.self],
         defaultSubcommand: Serve.self
     )
 

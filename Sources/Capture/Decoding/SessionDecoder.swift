@@ -23,6 +23,8 @@ struct SessionDecoder {
     private var requestParser = HTTPHeadParser(limits: HTTPHeadLimits(maxHeadBytes: 1 << 20, maxHeaderCount: 1000))
     private var responseParser = HTTPHeadParser(limits: HTTPHeadLimits(maxHeadBytes: 1 << 20, maxHeaderCount: 1000))
     private var decoders: [Direction: DirectionDecoder] = [:]
+    /// The server's answer head once read: a hixie-76 answer's 16 bytes may come in a later segment.
+    private var response: HTTPResponseHead?
     private(set) var record: ConnectionRecord
     private(set) var announced = false
     var midStream: [Direction: Bool] = [:]
@@ -91,11 +93,15 @@ struct SessionDecoder {
         guard case .response(let request, let version) = phase else { return records }
         // hixie-76: key3 follows the request head.
         if version == .hixie76 && clientBytes.count < 8 { return records }
-        guard let head = try? responseParser.parse(&serverBytes) else { return records }
-        guard let response = try? HTTPHeadParser.responseHead(from: head) else {
-            phase = .ignored
-            return records
+        if self.response == nil {
+            guard let head = try? responseParser.parse(&serverBytes) else { return records }
+            guard let parsed = try? HTTPHeadParser.responseHead(from: head) else {
+                phase = .ignored
+                return records
+            }
+            self.response = parsed
         }
+        guard let response = self.response else { return records }
         record.status = response.status
         guard response.status == 101, record.version != nil else {
             announced = true

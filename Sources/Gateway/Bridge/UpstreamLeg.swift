@@ -1,4 +1,5 @@
 import Bridge
+import Capture
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -32,6 +33,15 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     private let report: (Report) -> Void
     private var context: ChannelHandlerContext?
     private var decided = false
+    /// A connection of one's own (`passerelle client`): no route, no recording; `tap` sees every
+    /// byte written and read.
+    public static func connect(to target: RouteTarget, request: UpstreamRequest, timeout: Double, limits: ConnectionLimits,
+                               on loop: EventLoop, tls: NIOSSLContext?, tap: ((Capture.Direction, [UInt8]) -> Void)?,
+                               report: @escaping (Report) -> Void) -> UpstreamLeg {
+        connect(to: target, request: request, options: RouteOptions(), timeout: timeout, limits: limits, on: loop, tls: tls,
+                tap: tap, report: report).0
+    }
+
     /// The client left before the backend answered: close as soon as connected, report nothing.
     private var abandoned = false
     /// `frame-per-write`: bytes handed to the channel whose write has not completed.
@@ -45,6 +55,8 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     private var lastHeard = NIODeadline.now()
     /// `serve --record`: this leg's bytes as a second stream of the client connection's file.
     private var recorder: ConnectionRecorder?
+    /// Sees every byte written (`.c2s`) and read (`.s2c`), in order (`passerelle client --show-frames`).
+    private var tap: ((Capture.Direction, [UInt8]) -> Void)?
     /// The client's leg ended first: this leg closes the recording when it ends.
     private var ownsRecording = false
 
@@ -76,10 +88,12 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
                                closeTimeout: Double = 5, keepalive: KeepalivePolicy = KeepalivePolicy(),
                                limits: ConnectionLimits = ConnectionLimits(),
                                on loop: EventLoop, tls: NIOSSLContext? = nil, recorder: ConnectionRecorder? = nil,
+                               tap: ((Capture.Direction, [UInt8]) -> Void)? = nil,
                                report: @escaping (Report) -> Void) -> (UpstreamLeg, EventLoopFuture<Void>) {
         let leg = UpstreamLeg(session: ClientSession(configuration: request.configuration, limits: limits, random: EntropyPool()), options: options,
                               closeTimeout: closeTimeout, keepalive: keepalive, report: report)
         leg.recorder = recorder
+        leg.tap = tap
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -122,7 +136,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     public func channelActive(context: ChannelHandlerContext) {
         guard !abandoned else { context.close(promise: nil); return }
         recorder?.upstreamConnected(local: context.channel.localAddress, remote: context.channel.remoteAddress)
-        recorder?.recordUpstream(.c2s, session.request)
+        observe(.c2s, session.request)
         // The request head and hixie-76's key3 leave in one write (`one-write-handshake`, and
         // always: servers of the phpwebsocket family lose a key3 that arrives alone).
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: session.request)), promise: nil)
@@ -132,7 +146,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         lastHeard = .now()
-        if let recorder { recorder.recordUpstream(.s2c, Array(buffer.readableBytesView)) }
+        if recorder != nil || tap != nil { observe(.s2c, Array(buffer.readableBytesView)) }
         let output = buffer.withUnsafeReadableBytes { session.receive($0) }
         handle(output)
     }
@@ -196,6 +210,11 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: Internals
 
+    private func observe(_ direction: Capture.Direction, _ bytes: [UInt8]) {
+        recorder?.recordUpstream(direction, bytes)
+        tap?(direction, bytes)
+    }
+
     private func handle(_ output: SessionOutput) {
         switch output.handshake {
         case .opened(let accepted)?:
@@ -256,7 +275,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
         guard context != nil, !bytes.isEmpty else { return }
         guard options.framePerWrite else {
             guard let context else { return }
-            recorder?.recordUpstream(.c2s, bytes)
+            observe(.c2s, bytes)
             context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
             reportWaiting()
             return
@@ -304,7 +323,7 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     /// `frame-per-write`: writes and flushes, counting the bytes until the socket took them.
     private func writeCounted(_ bytes: [UInt8], then next: @escaping () -> Void) {
         guard let context else { return }
-        recorder?.recordUpstream(.c2s, bytes)
+        observe(.c2s, bytes)
         unsent += bytes.count
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: written)
