@@ -5,9 +5,14 @@ import Foundation
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode the WebSocket traffic of a pcap/pcapng capture: both framings, inflated payloads, violations.",
-        discussion: "Finds HTTP upgrades on any port. Reads the file in 1 MiB chunks: memory stays bounded whatever its size.")
+        discussion: """
+        Finds HTTP upgrades on any port. Reads the file in 1 MiB chunks: memory stays bounded whatever its size. \
+        With - it reads standard input and prints each frame as soon as it is complete, for a live view:
+          tcpdump -i lo -w - -U port 11345 | passerelle decode -
+          dumpcap -i lo -f 'tcp port 11345' -w - | passerelle decode --json -
+        """)
 
-    @Argument(help: "The capture file (pcap or pcapng).")
+    @Argument(help: "The capture file (pcap or pcapng), or - for standard input.")
     var file: String
 
     @Option(help: "Only connections from or to this TCP port.")
@@ -30,7 +35,8 @@ struct Decode: ParsableCommand {
     }
 
     func run() throws {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
+        let live = file == "-"
+        guard let handle = live ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
             throw ValidationError("cannot open \(file)")
         }
         var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload))
@@ -47,13 +53,14 @@ struct Decode: ParsableCommand {
         }
         do {
             while true {
-                let chunk = handle.readData(ofLength: 1 << 20)
+                // Standard input: whatever has arrived, so that each frame prints as it completes.
+                let chunk = live ? handle.availableData : handle.readData(ofLength: 1 << 20)
                 if chunk.isEmpty { break }
                 try emit(decoder.feed(chunk))
             }
             try emit(decoder.finish())
         } catch let error as CaptureError {
-            FileHandle.standardError.write(Data("decode: \(file): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("decode: \(live ? "standard input" : file): \(error)\n".utf8))
             throw ExitCode(2)
         }
         let stats = decoder.statistics

@@ -89,7 +89,10 @@ struct PeerProcess {
             for (pipe, sink) in [(out, outData), (err, errData)] {
                 group.enter()
                 let reader = Thread { [group] in
-                    sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                    // Chunk by chunk, so that `outputSoFar` sees what a running peer printed.
+                    while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
+                        sink.mutate { $0.append(chunk) }
+                    }
                     group.leave()
                 }
                 reader.stackSize = 256 * 1024
@@ -101,6 +104,9 @@ struct PeerProcess {
         func write(_ data: Data) { try? input.fileHandleForWriting.write(contentsOf: data) }
 
         func send(_ line: String) { write(Data((line + "\n").utf8)) }
+
+        /// What the process printed on standard output so far.
+        var outputSoFar: String { String(decoding: outData.get(), as: UTF8.self) }
 
         func finish(timeout: TimeInterval = 60) -> Result {
             try? input.fileHandleForWriting.close()
