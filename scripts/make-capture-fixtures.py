@@ -223,6 +223,22 @@ def main():
     s.send("c", frame(1, b"plain text after", mask=MASK))
     s.fin()
     write_pcap("missing-first-message.pcap", 101, [(t, p) for t, d, p in s.packets])
+    # 6b. A gap after the window filled: the first message inflates, the second is missing, the
+    #     third repeats the second. Inflated with the stale window (the first message's bytes
+    #     where the second's should be), its back-reference would yield other words; the decoder
+    #     must say it cannot inflate it. The fourth refers only to itself and inflates.
+    s = Session(cport=50006)
+    s.syn()
+    request, response = rfc_handshake(extensions="permessage-deflate", answer_extensions="permessage-deflate")
+    s.send("c", request)
+    s.send("s", response)
+    texts = [b"Le renard brun saute par-dessus le chien paresseux. " * 4, b"Une phrase toute neuve, jamais vue avant.",
+             b"Une phrase toute neuve, jamais vue avant.", b"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"]
+    compressed = deflate_messages(texts)
+    for index, payload in enumerate(compressed):
+        s.send("c", frame(1, payload, rsv=4, mask=MASK), drop=index == 1)
+    s.fin()
+    write_pcap("stale-window.pcap", 101, [(t, p) for t, d, p in s.packets])
     # 7. Violations, one per frame, then a normal close.
     s = Session(cport=50005)
     s.syn()

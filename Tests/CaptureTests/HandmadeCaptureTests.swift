@@ -50,9 +50,23 @@ import Testing
         let records = try Self.decode("missing-first-message.pcap")
         let gap = try #require(records.compactMap { if case .gap(let g) = $0 { return g } else { return nil } }.first)
         #expect(gap.bytes == 26 && gap.direction == .c2s)
-        let failure = try #require(records.compactMap { if case .violation(let v) = $0 { return v } else { return nil } }.first)
-        #expect(failure.rule == "inflateFailed" && failure.description.contains("missing from the capture"))
+        // The peer broke no rule: the message is shown as unknown, not as a violation.
+        #expect(Self.violations(records).isEmpty)
+        let unknown = records.compactMap { if case .message(let m) = $0, m.note != nil { return m } else { return nil } }
+        #expect(unknown.count == 1 && unknown.first?.length == nil && unknown.first?.note?.contains("capture is missing") == true)
         #expect(Self.texts(records, .c2s) == ["plain text after"], "decoding resumes after the gap")
+    }
+
+    /// After a gap under context takeover, a message that refers back across it would inflate to
+    /// other words with the window as it was before the gap: it is said to be unknown, and the
+    /// next one, which refers only to itself, inflates (RFC 7692 §7.2.3: one window per direction).
+    @Test func aGapUnderContextTakeoverNeverInflatesToOtherWords() throws {
+        let records = try Self.decode("stale-window.pcap")
+        #expect(Self.violations(records).isEmpty)
+        let messages = records.compactMap { if case .message(let m) = $0, m.direction == .c2s { return m } else { return nil } }
+        #expect(messages.map(\.length) == [208, nil, 36])
+        #expect(messages[1].text == nil && messages[1].note?.contains("cannot be inflated") == true)
+        #expect(messages[2].text == String(repeating: "z", count: 36))
     }
 
     @Test func violationsAreFlaggedWithTheirRuleAndSection() throws {

@@ -84,14 +84,16 @@ public struct MessageRecord: Hashable, Sendable, Encodable {
     public var compressed: Bool
     /// Payload bytes on the wire (all fragments, before inflation).
     public var wireLength: Int
-    /// Bytes after inflation.
-    public var length: Int
+    /// Bytes after inflation; nil when they are unknown (a message that could not be inflated).
+    public var length: Int?
     /// The text (cut at `--max-payload` characters), for text messages and close reasons.
     public var text: String?
     /// The bytes in hex (cut at `--max-payload` bytes), for binary, ping and pong payloads.
     public var hex: String?
     public var truncated: Bool
     public var closeCode: Int?
+    /// Why part of what is shown is unknown (a message after a gap that cannot be inflated).
+    public var note: String? = nil
 }
 
 /// A rule the peer broke, with where the rule is written.

@@ -14,6 +14,11 @@ struct DirectionDecoder {
     private var rules: FrameRules
     private var assembler: MessageAssembler
     private var deflate: DeflateContext?
+    private let agreement: DeflateAgreement?
+    private let receiver: Role
+    /// The data message being read: its kind and payload bytes so far (for one that cannot be inflated).
+    private var messageKind = "text"
+    private var messageWireBytes = 0
     /// The frame being read: its header, and whether the assembler skips it (reserved opcode).
     private var header: FrameHeader?
     private var skippingFrame = false
@@ -33,6 +38,8 @@ struct DirectionDecoder {
         closingHandshake = version == .hixie76
         self.maxPayload = maxPayload
         let receiver: Role = direction == .c2s ? .server : .client
+        self.receiver = receiver
+        self.agreement = agreement
         rules = FrameRules(receiver: receiver, deflateNegotiated: agreement != nil, maxFrameSize: Int.max)
         let limits = ConnectionLimits(maxFrameSize: Int.max, maxMessageSize: 256 << 20)
         assembler = MessageAssembler(limits: limits)
@@ -57,6 +64,10 @@ struct DirectionDecoder {
         hixie = HixieFrameParser(closingHandshakeEnabled: closingHandshake, maxFrameSize: hixie.maxFrameSize)
         assembler.reset()
         header = nil
+        // The deflate window shared across messages (context takeover) lost the gap's bytes: a
+        // fresh one inflates a later message correctly when it refers only to what follows the
+        // gap, and fails — said, not guessed — when it refers to what was lost (RFC 7692 §7.2.3).
+        deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
         return [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: bytes,
                                note: "\(bytes) bytes missing from the capture; decoding resumes at the next plausible frame"))]
     }
@@ -100,6 +111,11 @@ struct DirectionDecoder {
                 for rule in rules.violations(of: h) { records.append(violation(rule, time: time)) }
                 skippingFrame = h.opcode.isReserved
                 if skippingFrame { continue }
+                if h.opcode == .text || h.opcode == .binary {
+                    messageKind = h.opcode == .text ? "text" : "binary"
+                    messageWireBytes = 0
+                }
+                if !h.opcode.isControl { messageWireBytes += Int(clamping: h.payloadLength) }
             }
             if skippingFrame {
                 if case .frameEnd = event { skippingFrame = false; header = nil }
@@ -115,11 +131,18 @@ struct DirectionDecoder {
                     break
                 }
             } catch {
-                var note: String?
                 if case .inflateFailed = error, incomplete {
-                    note = "cannot inflate: earlier bytes of this direction are missing from the capture, so the shared deflate window is incomplete"
+                    // Not the peer's fault: the window it refers to is missing from the capture.
+                    messages += 1
+                    records.append(.message(MessageRecord(
+                        connection: connection, time: time, direction: direction, kind: messageKind, compressed: true,
+                        wireLength: messageWireBytes, length: nil, text: nil, hex: nil, truncated: false, closeCode: nil,
+                        note: "cannot be inflated: it refers to bytes of the deflate window that the capture is missing")))
+                    // zlib stops at the error: a fresh window again, for the messages that follow.
+                    deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
+                } else {
+                    records.append(violation(error, time: time))
                 }
-                records.append(violation(error, time: time, note: note))
                 assembler.reset()
                 skippingFrame = header.map { !($0.opcode.isControl) } ?? false
                 if case .frameEnd = event { skippingFrame = false }

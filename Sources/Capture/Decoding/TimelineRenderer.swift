@@ -21,9 +21,14 @@ public enum TimelineRenderer {
             if m.kind == "close" {
                 parts.append(m.closeCode.map(String.init) ?? "(no code)")
             }
-            parts.append(m.compressed ? "\(m.wireLength) B → \(m.length) B inflated" : "\(m.length) B")
+            switch (m.compressed, m.length) {
+            case (true, let length?): parts.append("\(m.wireLength) B → \(length) B inflated")
+            case (true, nil): parts.append("\(m.wireLength) B compressed, content unknown")
+            case (false, let length): parts.append("\(length ?? m.wireLength) B")
+            }
             if let text = m.text, !text.isEmpty { parts.append(quoted(text) + (m.truncated ? "…" : "")) }
             if let h = m.hex, !h.isEmpty { parts.append((hex ? spaced(h) : h) + (m.truncated ? "…" : "")) }
+            if let note = m.note { parts.append("(\(note))") }
             return "  " + parts.joined(separator: "  ")
         case .violation(let v):
             return "  \(time(v.time))  \(v.direction.arrow)  ⚠ \(v.rule) (\(v.section)): \(v.description)"
