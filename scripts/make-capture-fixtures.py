@@ -239,6 +239,28 @@ def main():
         s.send("c", frame(1, payload, rsv=4, mask=MASK), drop=index == 1)
     s.fin()
     write_pcap("stale-window.pcap", 101, [(t, p) for t, d, p in s.packets])
+    # 6c. A gap inside a frame's payload: the header of a 100-byte masked client frame is seen,
+    #     30 bytes of its payload are not; its length says where the next frame starts, so the
+    #     frames after it decode, and the cut one is shown with what is missing. Then a gap that
+    #     takes a header and the start of its payload: the rest of that payload is not decoded as
+    #     frames; decoding resumes where two frames line up.
+    s = Session(cport=50008)
+    s.syn()
+    request, response = rfc_handshake()
+    s.send("c", request)
+    s.send("s", response)
+    cut = frame(1, b"x" * 100, mask=MASK)
+    s.send("c", cut[:36])
+    s.send("c", cut[36:66], drop=True)
+    s.send("c", cut[66:])
+    s.send("c", frame(1, b"after the cut frame", mask=MASK))
+    lost = frame(1, b"a frame whose header is lost", mask=MASK)
+    s.send("c", lost[:10], drop=True)
+    s.send("c", lost[10:])
+    for text in [b"first after the lost header", b"second after the lost header", b"third"]:
+        s.send("c", frame(1, text, mask=MASK))
+    s.fin()
+    write_pcap("gap-in-payload.pcap", 101, [(t, p) for t, d, p in s.packets])
     # 7. Violations, one per frame, then a normal close.
     s = Session(cport=50005)
     s.syn()

@@ -57,6 +57,25 @@ import Testing
         #expect(Self.texts(records, .c2s) == ["plain text after"], "decoding resumes after the gap")
     }
 
+    /// Captures with holes decode to exactly their `.expected.txt` (what `passerelle decode` prints
+    /// before its statistics line): a gap inside a frame's payload resumes at the next frame, a
+    /// lost header resumes only where two frames line up, and nothing claims more than is known.
+    @Test(arguments: ["gap-in-payload", "stale-window", "missing-first-message", "mid-stream"])
+    func capturesWithHolesPrintExactlyWhatIsKnown(_ name: String) throws {
+        let records = try Self.decode(name + ".pcap")
+        let expected = try String(contentsOf: Self.folder.appendingPathComponent(name + ".expected.txt"), encoding: .utf8)
+        let printed = records.map { TimelineRenderer.render($0) + "\n" }.joined()
+        #expect(printed == expected)
+        #expect(Self.violations(records).isEmpty, "no peer broke a rule in these captures")
+    }
+
+    @Test func aGapInsideAPayloadResumesAtTheNextFrame() throws {
+        let records = try Self.decode("gap-in-payload.pcap")
+        #expect(Self.texts(records, .c2s) == ["after the cut frame", "first after the lost header", "second after the lost header", "third"])
+        let cut = records.compactMap { if case .message(let m) = $0, m.note != nil { return m } else { return nil } }
+        #expect(cut.count == 1 && cut.first?.wireLength == 100 && cut.first?.note == "30 of its payload bytes are missing from the capture")
+    }
+
     /// After a gap under context takeover, a message that refers back across it would inflate to
     /// other words with the window as it was before the gap: it is said to be unknown, and the
     /// next one, which refers only to itself, inflates (RFC 7692 §7.2.3: one window per direction).

@@ -16,16 +16,25 @@ struct DirectionDecoder {
     private var deflate: DeflateContext?
     private let agreement: DeflateAgreement?
     private let receiver: Role
-    /// The data message being read: its kind and payload bytes so far (for one that cannot be inflated).
+    /// The data message being read: its kind, payload bytes so far, and whether it is compressed.
     private var messageKind = "text"
     private var messageWireBytes = 0
+    private var messageCompressed = false
+    /// Payload bytes of the frame being read not yet seen.
+    private var payloadLeft: UInt64 = 0
+    /// Bytes still to drop after a gap inside a frame's payload: the rest of that frame.
+    private var skipping = 0
+    /// A message that lost a fragment in a gap: its later fragments are shown, not assembled.
+    private var lostMessage = false
+    /// Bytes passed over since alignment was lost (reported when it is found again).
+    private var unaligned = 0
     /// The frame being read: its header, and whether the assembler skips it (reserved opcode).
     private var header: FrameHeader?
     private var skippingFrame = false
     private var controlWire = 0
     /// After a gap the parser is out of step until a plausible frame start is found.
     private(set) var desynchronised: Bool
-    /// Data of this direction is missing from the capture (inflation may lack its window).
+    /// Bytes the deflate window holds are missing from the capture: inflation may fail for that.
     private(set) var incomplete: Bool
     private(set) var messages = 0
     private(set) var frames = 0
@@ -50,13 +59,27 @@ struct DirectionDecoder {
     }
 
     mutating func feed(_ bytes: [UInt8], time: Double) -> [DecodeRecord] {
-        buffer.append(contentsOf: bytes)
-        if desynchronised && !resynchronise() { return [] }
-        return framing == .rfc6455 ? decodeFrames(time: time) : decodeHixie(time: time)
+        let dropped = min(skipping, bytes.count)
+        skipping -= dropped
+        buffer.append(contentsOf: bytes[dropped...])
+        var records: [DecodeRecord] = []
+        if desynchronised {
+            guard resynchronise() else { return [] }
+            records.append(.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: 0,
+                                          note: "resynchronised: \(unaligned) bytes of unknown alignment passed over; "
+                                              + (framing == .rfc6455 ? "two consecutive frames line up here" : "resumed after a 0xFF that ends a frame"))))
+            unaligned = 0
+        }
+        return records + (framing == .rfc6455 ? decodeFrames(time: time) : decodeHixie(time: time))
     }
 
-    /// Missing bytes: whatever frame was in progress is lost.
+    /// Missing bytes. Inside the payload of a frame whose header was seen, its length says where
+    /// the next frame starts: that frame is shown as truncated and decoding goes on there. Anywhere
+    /// else the alignment is unknown until consecutive frames line up again (`resynchronise`).
     mutating func gap(bytes: Int, time: Double) -> [DecodeRecord] {
+        if framing == .rfc6455, !desynchronised, let h = header, skipping == 0, UInt64(bytes) < payloadLeft {
+            return gapInsidePayload(of: h, missing: bytes, time: time)
+        }
         incomplete = true
         desynchronised = true
         buffer = ByteQueue()
@@ -69,18 +92,64 @@ struct DirectionDecoder {
         // gap, and fails — said, not guessed — when it refers to what was lost (RFC 7692 §7.2.3).
         deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
         return [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: bytes,
-                               note: "\(bytes) bytes missing from the capture; decoding resumes at the next plausible frame"))]
+                               note: "\(bytes) bytes missing from the capture; nothing is decoded until "
+                                   + (framing == .rfc6455 ? "two frames line up again" : "a frame's end (0xFF)")))]
+    }
+
+    private mutating func gapInsidePayload(of h: FrameHeader, missing bytes: Int, time: Double) -> [DecodeRecord] {
+        skipping = Int(clamping: payloadLeft - UInt64(bytes))
+        let total = h.payloadLength
+        parser = FrameParser()
+        header = nil
+        var records: [DecodeRecord] = [.gap(GapRecord(
+            connection: connection, time: time, direction: direction, bytes: bytes,
+            note: "\(bytes) bytes missing from the capture inside a frame's payload (\(bytes) of its \(total)); its length puts the next frame \(skipping) bytes after the gap"))]
+        if h.opcode.isControl {
+            records.append(.message(MessageRecord(connection: connection, time: time, direction: direction, kind: h.opcode.description,
+                                                  compressed: false, wireLength: Int(clamping: total), length: nil, text: nil, hex: nil,
+                                                  truncated: false, closeCode: nil, note: "\(bytes) of \(total) payload bytes missing from the capture")))
+            return records
+        }
+        messages += 1
+        records.append(.message(MessageRecord(connection: connection, time: time, direction: direction, kind: messageKind,
+                                              compressed: messageCompressed, wireLength: messageWireBytes, length: nil, text: nil, hex: nil,
+                                              truncated: false, closeCode: nil,
+                                              note: "\(bytes) of its payload bytes are missing from the capture")))
+        assembler.reset()
+        lostMessage = !h.fin
+        // A compressed message lost part of itself, and with it the shared window (RFC 7692 §7.2.3).
+        if messageCompressed {
+            incomplete = true
+            deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
+        }
+        return records
     }
 
     /// At the end of the capture: a frame still open is reported.
     mutating func finish(time: Double) -> [DecodeRecord] {
-        guard !buffer.isEmpty || header != nil else { return [] }
+        var records: [DecodeRecord] = []
+        if desynchronised, framing == .rfc6455, !buffer.isEmpty {
+            // The data's end is a frame boundary: a frame that lines up with it is evidence too,
+            // weaker than two frames in a row, and said so.
+            if resynchronise(acceptingTheEnd: true) {
+                records.append(.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: 0,
+                                              note: "resynchronised: \(unaligned) bytes of unknown alignment passed over; the last frame lines up with the end of the data")))
+                unaligned = 0
+                records += decodeFrames(time: time)
+            } else {
+                let lost = buffer.count + unaligned
+                buffer = ByteQueue()
+                return [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: lost,
+                                       note: "lost sync: the last \(lost) bytes could not be aligned on frames with certainty"))]
+            }
+        }
+        guard !buffer.isEmpty || header != nil else { return records }
         if framing == .hixie, !buffer.isEmpty, buffer[0] & 0x80 == 0 {
             return [violation(.hixieFrameTooLarge(limit: buffer.count), time: time,
                               note: "hixie frame of \(buffer.count - 1) bytes without its closing 0xFF at the end of the capture")]
         }
-        return [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: buffer.count,
-                               note: "capture ends inside a frame (\(buffer.count) bytes of it kept)"))]
+        return records + [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: buffer.count,
+                                         note: "capture ends inside a frame (\(buffer.count) bytes of it kept)"))]
     }
 
     // MARK: RFC 6455
@@ -109,14 +178,28 @@ struct DirectionDecoder {
                     maskingKey: h.maskingKey.map { String(format8: $0) }, payloadLength: Int(clamping: h.payloadLength),
                     wireLength: Int(clamping: h.payloadLength) > Int.max - h.headerLength ? Int.max : h.headerLength + Int(h.payloadLength))))
                 for rule in rules.violations(of: h) { records.append(violation(rule, time: time)) }
+                payloadLeft = h.payloadLength
                 skippingFrame = h.opcode.isReserved
                 if skippingFrame { continue }
                 if h.opcode == .text || h.opcode == .binary {
                     messageKind = h.opcode == .text ? "text" : "binary"
                     messageWireBytes = 0
+                    messageCompressed = h.rsvBits & 0b100 != 0
+                    lostMessage = false
                 }
-                if !h.opcode.isControl { messageWireBytes += Int(clamping: h.payloadLength) }
+                if !h.opcode.isControl {
+                    // A corrupt length may be near 2^64: saturate, never trap.
+                    let (sum, overflow) = messageWireBytes.addingReportingOverflow(Int(clamping: h.payloadLength))
+                    messageWireBytes = overflow ? Int.max : sum
+                }
+                if lostMessage, h.opcode == .continuation {
+                    // The rest of a message whose earlier fragment a gap cut: shown, not assembled.
+                    skippingFrame = true
+                    if h.fin { lostMessage = false }
+                    continue
+                }
             }
+            if case .payload(let chunk) = event { payloadLeft -= UInt64(chunk.count) }
             if skippingFrame {
                 if case .frameEnd = event { skippingFrame = false; header = nil }
                 continue
@@ -176,9 +259,9 @@ struct DirectionDecoder {
         }
     }
 
-    /// After missing bytes: the first offset where a header that obeys every rule is followed by
-    /// the end of the data or by another such header.
-    private mutating func resynchronise() -> Bool {
+    /// After missing bytes: the first offset where a header that obeys every rule is followed,
+    /// exactly where its length ends, by another such header. Until then nothing is decoded.
+    private mutating func resynchronise(acceptingTheEnd: Bool = false) -> Bool {
         if framing == .hixie {
             // A hixie frame starts after a 0xFF that ends the previous one.
             guard let end = buffer.firstIndex(of: 0xFF) else {
@@ -186,27 +269,34 @@ struct DirectionDecoder {
                 return false
             }
             buffer.consume(end + 1)
+            unaligned += end + 1
             desynchronised = false
             return true
         }
         let bytes = Array(buffer.readable)
         var start = 0
         while start + 2 <= bytes.count {
-            if let next = plausibleFrameEnd(bytes, at: start), next == bytes.count || plausibleFrameEnd(bytes, at: next) != nil {
+            // Evidence, not a guess: a header whose length lands exactly on another header.
+            if let next = plausibleFrameEnd(bytes, at: start),
+               next < bytes.count ? plausibleFrameEnd(bytes, at: next) != nil : acceptingTheEnd {
                 buffer.consume(start)
+                unaligned += start
                 desynchronised = false
                 parser = FrameParser()
                 return true
             }
             start += 1
         }
-        // Keep a tail that could hold the start of a header.
-        if bytes.count > 14 { buffer.consume(bytes.count - 14) }
+        // Keep what could still start a chain once more bytes come: from the first offset where a
+        // whole plausible frame begins (its successor may not be here yet), else a header's length.
+        var keepFrom = (0..<max(0, bytes.count - 1)).first { plausibleFrameEnd(bytes, at: $0) != nil } ?? max(0, bytes.count - 14)
+        if bytes.count - keepFrom > 1 << 20 { keepFrom = bytes.count - 14 }   // bounded while no chain appears
+        if keepFrom > 0 { buffer.consume(keepFrom); unaligned += keepFrom }
         return false
     }
 
     private func plausibleFrameEnd(_ bytes: [UInt8], at start: Int) -> Int? {
-        var probe = ByteQueue(bytes[start...])
+        var probe = ByteQueue(bytes[start..<min(bytes.count, start + 14)])   // a header is at most 14 bytes
         var parser = FrameParser()
         guard case .header(let h)? = try? parser.next(&probe) else { return nil }
         guard rules.violations(of: h).isEmpty, !h.opcode.isReserved else { return nil }
