@@ -261,6 +261,19 @@ def main():
         s.send("c", frame(1, text, mask=MASK))
     s.fin()
     write_pcap("gap-in-payload.pcap", 101, [(t, p) for t, d, p in s.packets])
+    # 6d. wss without keys: a TLS ClientHello, a ServerHello, then application data records.
+    #     They are TLS, said so, and never decoded as WebSocket frames.
+    s = Session(cport=50009)
+    s.syn()
+    hello = bytes([1]) + struct.pack(">I", 38)[1:] + b"\x03\x03" + bytes(range(32)) + b"\x00\x00\x02\x13\x01"
+    s.send("c", b"\x16\x03\x01" + struct.pack(">H", len(hello)) + hello)
+    server_hello = bytes([2]) + struct.pack(">I", 38)[1:] + b"\x03\x03" + bytes(range(32, 64)) + b"\x00\x13\x01\x00\x00"
+    s.send("s", b"\x16\x03\x03" + struct.pack(">H", len(server_hello)) + server_hello)
+    for direction in ["c", "s", "c", "s"]:
+        s.send(direction, b"\x17\x03\x03\x00\x20" + bytes((i * 37 + 11) % 256 for i in range(32)))
+    s.fin()
+    write_pcap("tls-no-keys.pcap", 101, [(t, p) for t, d, p in s.packets])
+    write_pcap("tls-mid-stream.pcap", 101, [(t, p) for t, d, p in s.packets[4:]])   # after SYN, SYN-ACK and the hellos
     # 7. Violations, one per frame, then a normal close.
     s = Session(cport=50005)
     s.syn()

@@ -60,13 +60,23 @@ import Testing
     /// Captures with holes decode to exactly their `.expected.txt` (what `passerelle decode` prints
     /// before its statistics line): a gap inside a frame's payload resumes at the next frame, a
     /// lost header resumes only where two frames line up, and nothing claims more than is known.
-    @Test(arguments: ["gap-in-payload", "stale-window", "missing-first-message", "mid-stream"])
+    @Test(arguments: ["gap-in-payload", "stale-window", "missing-first-message", "mid-stream", "tls-no-keys", "tls-mid-stream"])
     func capturesWithHolesPrintExactlyWhatIsKnown(_ name: String) throws {
         let records = try Self.decode(name + ".pcap")
         let expected = try String(contentsOf: Self.folder.appendingPathComponent(name + ".expected.txt"), encoding: .utf8)
         let printed = records.map { TimelineRenderer.render($0) + "\n" }.joined()
         #expect(printed == expected)
         #expect(Self.violations(records).isEmpty, "no peer broke a rule in these captures")
+    }
+
+    /// wss without keys: TLS records are recognised (a ClientHello, or records mid-stream) and said
+    /// to be encrypted, never decoded as WebSocket frames with violations no peer committed.
+    @Test(arguments: ["tls-no-keys", "tls-mid-stream"])
+    func tlsWithoutKeysIsSaidToBeTLS(_ name: String) throws {
+        let records = try Self.decode(name + ".pcap")
+        let notes = records.compactMap { if case .connection(let c) = $0 { return c.note } else { return nil } }
+        #expect(notes.count == 1 && notes.first?.hasPrefix("TLS") == true, "\(notes)")
+        #expect(!records.contains { if case .frame = $0 { return true }; if case .violation = $0 { return true }; return false })
     }
 
     @Test func aGapInsideAPayloadResumesAtTheNextFrame() throws {

@@ -38,7 +38,9 @@ struct SessionDecoder {
         record = ConnectionRecord(id: id, client: client.description, server: server.description, start: Double(start) / 1e9)
     }
 
-    var isWebSocket: Bool { announced }
+    var isWebSocket: Bool { announced && !isTLS }
+    /// The client's first bytes are a TLS ClientHello: encrypted, nothing inside is decoded.
+    private(set) var isTLS = false
 
     mutating func feed(_ chunk: TCPReassembler.Chunk, direction: Direction, at timestamp: Int64) -> [DecodeRecord] {
         let time = Double(timestamp - start) / 1e9
@@ -67,6 +69,14 @@ struct SessionDecoder {
     private mutating func advanceHandshake(time: Double) -> [DecodeRecord] {
         var records: [DecodeRecord] = []
         if case .request = phase {
+            if Self.startsLikeTLSClientHello(clientBytes) {
+                // Decoding records as frames would print violations no peer committed.
+                isTLS = true
+                announced = true
+                record.note = "TLS (a ClientHello opens the connection): encrypted, the WebSocket inside is not decoded without the session's keys"
+                phase = .ignored
+                return [.connection(record)]
+            }
             if midStream[.c2s] == true || midStream[.s2c] == true || (!clientBytes.isEmpty && !startsLikeRequest(clientBytes)) {
                 return startMidStream(time: time)
             }
@@ -144,6 +154,12 @@ struct SessionDecoder {
         return records + open(version: version, agreement: agreement, time: time, midStream: false)
     }
 
+    /// RFC 8446 §5.1 / RFC 5246 §6.2: a handshake record (22), version 3.x, then a ClientHello (1).
+    static func startsLikeTLSClientHello(_ bytes: ByteQueue) -> Bool {
+        let head = Array(bytes.readable.prefix(6))
+        return head.count == 6 && head[0] == 0x16 && head[1] == 0x03 && head[2] <= 0x04 && head[5] == 0x01
+    }
+
     private func startsLikeRequest(_ bytes: ByteQueue) -> Bool {
         let prefix = Array(bytes.readable.prefix(4))
         return Array("GET ".utf8).starts(with: prefix)
@@ -154,6 +170,17 @@ struct SessionDecoder {
     private mutating func startMidStream(time: Double) -> [DecodeRecord] {
         let sample = Array(clientBytes.readable.prefix(4096)) + Array(serverBytes.readable.prefix(4096))
         guard !sample.isEmpty else { return [] }
+        for bytes in [clientBytes, serverBytes] {
+            let head = Array(bytes.readable.prefix(3))
+            // RFC 8446 §5.1: content type 20–23, version 3.x: TLS records, not WebSocket frames.
+            if head.count == 3, (0x14...0x17).contains(head[0]), head[1] == 0x03, head[2] <= 0x04 {
+                isTLS = true
+                announced = true
+                record.note = "TLS records (the capture starts mid-connection): encrypted, the WebSocket inside is not decoded without the session's keys"
+                phase = .ignored
+                return [.connection(record)]
+            }
+        }
         let hixieLike = sample.first == 0x00 && sample.contains(0xFF)
         let version: ProtocolVersion = hixieLike ? .hixie76 : .rfc6455
         record.version = version.rawValue
