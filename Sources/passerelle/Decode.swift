@@ -30,8 +30,12 @@ struct Decode: ParsableCommand {
     @Option(help: "Characters of text (bytes of binary) shown per message.")
     var maxPayload: Int = 120
 
+    @Option(help: "Bytes held of one unfinished message (memory stays bounded on an endless stream); longer ones are shown without content.")
+    var maxMessageBytes: Int = 16 << 20
+
     func validate() throws {
         guard maxPayload >= 0 else { throw ValidationError("--max-payload must be ≥ 0") }
+        guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
     }
 
     func run() throws {
@@ -39,7 +43,7 @@ struct Decode: ParsableCommand {
         guard let handle = live ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
             throw ValidationError("cannot open \(file)")
         }
-        var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload))
+        var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload, maxMessageBytes: maxMessageBytes))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let output = FileHandle.standardOutput

@@ -11,7 +11,11 @@ public struct CaptureDecoder {
         /// Characters of text / bytes of binary kept per message.
         public var maxPayload: Int
 
-        public init(port: UInt16? = nil, connection: Int? = nil, maxPayload: Int = 256) {
+        /// What is held of one unfinished message; longer ones are shown without content.
+        public var maxMessageBytes: Int
+
+        public init(port: UInt16? = nil, connection: Int? = nil, maxPayload: Int = 256, maxMessageBytes: Int = 16 << 20) {
+            self.maxMessageBytes = maxMessageBytes
             self.port = port
             self.connection = connection
             self.maxPayload = maxPayload
@@ -114,7 +118,8 @@ public struct CaptureDecoder {
                 : segment.payload.starts(with: Array("GET ".utf8)) || (segment.source.port > segment.destination.port && !segment.payload.starts(with: Array("HTTP/".utf8)))
             let (client, server) = sourceIsClient ? (segment.source, segment.destination) : (segment.destination, segment.source)
             flows[key] = Flow(session: SessionDecoder(id: nextID, client: client, server: server, start: packet.timestamp,
-                                                      maxPayload: options.maxPayload), last: packet.timestamp)
+                                                      maxPayload: options.maxPayload, maxMessageBytes: options.maxMessageBytes),
+                         last: packet.timestamp)
             nextID += 1
             statistics.connections += 1
         }

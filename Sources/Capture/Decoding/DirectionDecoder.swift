@@ -41,7 +41,10 @@ struct DirectionDecoder {
     private(set) var closeCode: Int?? = nil
     var connection = 0
 
-    init(direction: Direction, version: ProtocolVersion, agreement: DeflateAgreement?, maxPayload: Int, startsMidStream: Bool) {
+    /// `maxMessageBytes`: what is held of one unfinished message (a live stream must stay bounded);
+    /// a longer one is shown without its content, which is the decoder's limit, not the peer's fault.
+    init(direction: Direction, version: ProtocolVersion, agreement: DeflateAgreement?, maxPayload: Int, startsMidStream: Bool,
+         maxMessageBytes: Int = 16 << 20) {
         self.direction = direction
         framing = version.framing
         closingHandshake = version == .hixie76
@@ -50,7 +53,7 @@ struct DirectionDecoder {
         self.receiver = receiver
         self.agreement = agreement
         rules = FrameRules(receiver: receiver, deflateNegotiated: agreement != nil, maxFrameSize: Int.max)
-        let limits = ConnectionLimits(maxFrameSize: Int.max, maxMessageSize: 256 << 20)
+        let limits = ConnectionLimits(maxFrameSize: Int.max, maxMessageSize: maxMessageBytes)
         assembler = MessageAssembler(limits: limits)
         hixie = HixieFrameParser(closingHandshakeEnabled: version == .hixie76, maxFrameSize: limits.maxMessageSize)
         deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
@@ -145,8 +148,8 @@ struct DirectionDecoder {
         }
         guard !buffer.isEmpty || header != nil else { return records }
         if framing == .hixie, !buffer.isEmpty, buffer[0] & 0x80 == 0 {
-            return [violation(.hixieFrameTooLarge(limit: buffer.count), time: time,
-                              note: "hixie frame of \(buffer.count - 1) bytes without its closing 0xFF at the end of the capture")]
+            return records + [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: buffer.count,
+                                             note: "the data ends inside a hixie text frame (\(buffer.count - 1) bytes of it, no closing 0xFF yet)"))]
         }
         return records + [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: buffer.count,
                                          note: "capture ends inside a frame (\(buffer.count) bytes of it kept)"))]
@@ -223,10 +226,22 @@ struct DirectionDecoder {
                         note: "cannot be inflated: it refers to bytes of the deflate window that the capture is missing")))
                     // zlib stops at the error: a fresh window again, for the messages that follow.
                     deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
+                } else if case .messageTooLarge(let limit) = error {
+                    messages += 1
+                    records.append(.message(MessageRecord(
+                        connection: connection, time: time, direction: direction, kind: messageKind, compressed: messageCompressed,
+                        wireLength: messageWireBytes, length: nil, text: nil, hex: nil, truncated: false, closeCode: nil,
+                        note: "longer than the \(limit) bytes the decoder keeps of a message (--max-message-bytes): content not shown")))
+                    // Its inflation stopped part-way: the shared window lacks the rest (RFC 7692 §7.2.3).
+                    if messageCompressed {
+                        incomplete = true
+                        deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
+                    }
                 } else {
                     records.append(violation(error, time: time))
                 }
                 assembler.reset()
+                if let h = header, !h.opcode.isControl, !h.fin { lostMessage = true }
                 skippingFrame = header.map { !($0.opcode.isControl) } ?? false
                 if case .frameEnd = event { skippingFrame = false }
             }
@@ -315,7 +330,17 @@ struct DirectionDecoder {
             do throws(WebSocketError) {
                 event = try hixie.next(&buffer)
             } catch {
-                records.append(violation(error, time: time))
+                if case .hixieFrameTooLarge(let limit) = error {
+                    // hixie text has no length and no limit: the frame runs to its 0xFF, where
+                    // decoding resumes; too long for the decoder is not the peer's fault.
+                    messages += 1
+                    records.append(.message(MessageRecord(
+                        connection: connection, time: time, direction: direction, kind: "text", compressed: false,
+                        wireLength: limit, length: nil, text: nil, hex: nil, truncated: false, closeCode: nil,
+                        note: "a text frame longer than the \(limit) bytes the decoder keeps (--max-message-bytes): content not shown")))
+                } else {
+                    records.append(violation(error, time: time))
+                }
                 desynchronised = true
                 buffer.consume(min(1, buffer.count))
                 if !resynchronise() { return records }

@@ -8,6 +8,7 @@ struct SessionDecoder {
     let server: TCPSegment.Endpoint
     let start: Int64
     let maxPayload: Int
+    let maxMessageBytes: Int
 
     private enum Phase {
         case request
@@ -29,7 +30,8 @@ struct SessionDecoder {
     private(set) var announced = false
     var midStream: [Direction: Bool] = [:]
 
-    init(id: Int, client: TCPSegment.Endpoint, server: TCPSegment.Endpoint, start: Int64, maxPayload: Int) {
+    init(id: Int, client: TCPSegment.Endpoint, server: TCPSegment.Endpoint, start: Int64, maxPayload: Int, maxMessageBytes: Int = 16 << 20) {
+        self.maxMessageBytes = maxMessageBytes
         self.id = id
         self.client = client
         self.server = server
@@ -194,7 +196,7 @@ struct SessionDecoder {
         var records: [DecodeRecord] = []
         for (direction, bytes) in [(Direction.c2s, clientBytes), (.s2c, serverBytes)] {
             var decoder = DirectionDecoder(direction: direction, version: version, agreement: agreement, maxPayload: maxPayload,
-                                           startsMidStream: midStream || self.midStream[direction] == true)
+                                           startsMidStream: midStream || self.midStream[direction] == true, maxMessageBytes: maxMessageBytes)
             decoder.connection = id
             records += decoder.feed(Array(bytes.readable), time: time)
             decoders[direction] = decoder
