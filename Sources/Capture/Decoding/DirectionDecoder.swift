@@ -64,7 +64,7 @@ struct DirectionDecoder {
     mutating func feed(_ bytes: [UInt8], time: Double) -> [DecodeRecord] {
         let dropped = min(skipping, bytes.count)
         skipping -= dropped
-        buffer.append(contentsOf: bytes[dropped...])
+        if dropped == 0 { buffer.append(contentsOf: bytes) } else { buffer.append(contentsOf: Array(bytes[dropped...])) }
         var records: [DecodeRecord] = []
         if desynchronised {
             guard resynchronise() else { return [] }
@@ -397,9 +397,14 @@ struct DirectionDecoder {
                                    section: error.section, description: note ?? error.reason))
     }
 
+    /// At most `maxPayload` characters, counting no further than that (a 1,400-byte text would be
+    /// walked whole by `count` for every message).
     private func cut(_ text: String) -> (String, Bool) {
-        guard text.count > maxPayload else { return (text, false) }
-        return (String(text.prefix(maxPayload)), true)
+        guard text.utf8.count > maxPayload,
+              let end = text.index(text.startIndex, offsetBy: maxPayload, limitedBy: text.endIndex), end != text.endIndex else {
+            return (text, false)
+        }
+        return (String(text[..<end]), true)
     }
 
     private func hex(_ bytes: [UInt8]) -> (String, Bool) {

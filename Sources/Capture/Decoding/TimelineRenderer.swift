@@ -56,8 +56,19 @@ public enum TimelineRenderer {
         return "+\(whole).\(String(repeating: "0", count: 6 - String(fraction).count))\(fraction)"
     }
 
+    /// Between quotes, with line breaks escaped so that a record stays on one line (one pass over
+    /// the UTF-8, no Foundation bridging: this runs for every message of a capture).
     private static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "\""
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return "\"" + text + "\"" }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     private static func spaced(_ hex: String) -> String {
