@@ -78,6 +78,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Oldest TLS version accepted: 1.0, 1.1, 1.2 or 1.3 (1.0 only for devices that need it; see SECURITY.md).")
     var tlsMinVersion: String = TLSSettings.Version.tls12.rawValue
 
+    @Option(help: "Append every TLS session's secrets to this file (NSS key log format, as SSLKEYLOGFILE) so that captures of wss can be decrypted. Off by default; anyone who reads the file can read the traffic.")
+    var tlsKeylog: String?
+
     @Option(help: "Allowed Origin (repeatable); none = every origin, `null` included (the tutorial's file:// page).")
     var allowOrigin: [String] = []
 
@@ -189,6 +192,7 @@ struct Serve: ParsableCommand {
         guard (1...9).contains(deflateMemoryLevel) else { throw ValidationError("--deflate-memory-level must be 1–9") }
         guard deflateLevel == -1 || (1...9).contains(deflateLevel) else { throw ValidationError("--deflate-level must be 1–9 or -1") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        if tlsKeylog != nil, tlsCert == nil { throw ValidationError("--tls-keylog needs --tls-cert and --tls-key") }
         guard TLSSettings.Version(rawValue: tlsMinVersion) != nil else {
             throw ValidationError("--tls-min-version must be one of \(TLSSettings.Version.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -245,7 +249,7 @@ struct Serve: ParsableCommand {
         configuration.trustedProxies = Set(trustedProxies)
         if let tlsCert, let tlsKey {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey,
-                                            minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12)
+                                            minimumVersion: TLSSettings.Version(rawValue: tlsMinVersion) ?? .tls12, keyLogPath: tlsKeylog)
         }
         if let cluster = clusterURL, let database = try? ClusterDatabaseURL(cluster) {
             var settings = ClusterSettings(database: database, instance: clusterInstance)
@@ -257,6 +261,10 @@ struct Serve: ParsableCommand {
             settings.notifyInlineLimit = clusterNotifyInlineLimit
             settings.gapGraceSeconds = clusterGapGrace
             configuration.cluster = settings
+        }
+        if let tlsKeylog {
+            logger.warning("TLS session secrets are written to a key log: whoever reads it can decrypt this gateway's traffic",
+                           metadata: ["file": "\(tlsKeylog)"])
         }
         if let descriptors = DescriptorLimit.ensure(connections: maxConnections) {
             if let old = descriptors.raisedFrom {

@@ -12,6 +12,8 @@ public struct TLSSettings: Sendable {
     /// device whose stack stops at TLS 1.0 needs `--tls-min-version 1.0`, an explicit choice
     /// (SECURITY.md).
     public var minimumVersion: Version
+    /// `--tls-keylog`: where the sessions' secrets are appended (`TLSKeyLog`); nil, the default: nowhere.
+    public var keyLogPath: String?
 
     public enum Version: String, Sendable, CaseIterable {
         case tls10 = "1.0", tls11 = "1.1", tls12 = "1.2", tls13 = "1.3"
@@ -26,7 +28,8 @@ public struct TLSSettings: Sendable {
         }
     }
 
-    public init(certificateChainPath: String, privateKeyPath: String, minimumVersion: Version = .tls12) {
+    public init(certificateChainPath: String, privateKeyPath: String, minimumVersion: Version = .tls12, keyLogPath: String? = nil) {
+        self.keyLogPath = keyLogPath
         self.certificateChainPath = certificateChainPath
         self.privateKeyPath = privateKeyPath
         self.minimumVersion = minimumVersion
@@ -51,6 +54,10 @@ public struct TLSSettings: Sendable {
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                      privateKey: .privateKey(key))
         configuration.minimumTLSVersion = minimumVersion.nio
+        if let keyLogPath {
+            let keyLog = try TLSKeyLog(path: keyLogPath)
+            configuration.keyLogCallback = { keyLog.write($0) }
+        }
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {
