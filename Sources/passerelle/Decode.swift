@@ -44,13 +44,11 @@ struct Decode: ParsableCommand {
             throw ValidationError("cannot open \(file)")
         }
         var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload, maxMessageBytes: maxMessageBytes))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let output = FileHandle.standardOutput
         func emit(_ records: [DecodeRecord]) throws {
             var text = ""
             for record in records {
-                text += json ? String(decoding: try encoder.encode(record), as: UTF8.self) : TimelineRenderer.render(record, hex: hex)
+                text += json ? record.jsonLine : TimelineRenderer.render(record, hex: hex)
                 text += "\n"
             }
             if !text.isEmpty { output.write(Data(text.utf8)) }
