@@ -33,15 +33,6 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
     private let report: (Report) -> Void
     private var context: ChannelHandlerContext?
     private var decided = false
-    /// A connection of one's own (`passerelle client`): no route, no recording; `tap` sees every
-    /// byte written and read.
-    public static func connect(to target: RouteTarget, request: UpstreamRequest, timeout: Double, limits: ConnectionLimits,
-                               on loop: EventLoop, tls: NIOSSLContext?, tap: ((Capture.Direction, [UInt8]) -> Void)?,
-                               report: @escaping (Report) -> Void) -> UpstreamLeg {
-        connect(to: target, request: request, options: RouteOptions(), timeout: timeout, limits: limits, on: loop, tls: tls,
-                tap: tap, report: report).0
-    }
-
     /// The client left before the backend answered: close as soon as connected, report nothing.
     private var abandoned = false
     /// `frame-per-write`: bytes handed to the channel whose write has not completed.
@@ -117,6 +108,15 @@ public final class UpstreamLeg: ChannelInboundHandler, @unchecked Sendable {
             throw error
         }
         return (leg, connected)
+    }
+
+    /// A connection of one's own (`passerelle client`): no route, no recording; `tap` sees every
+    /// byte written and read.
+    public static func connect(to target: RouteTarget, request: UpstreamRequest, timeout: Double, limits: ConnectionLimits,
+                               on loop: EventLoop, tls: NIOSSLContext?, tap: ((Capture.Direction, [UInt8]) -> Void)?,
+                               report: @escaping (Report) -> Void) -> UpstreamLeg {
+        connect(to: target, request: request, options: RouteOptions(), timeout: timeout, limits: limits, on: loop, tls: tls,
+                tap: tap, report: report).0
     }
 
     /// The client left before the backend answered: the connection is dropped and nothing more
