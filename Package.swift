@@ -44,7 +44,11 @@ let package = Package(
         // Capture files (pcap/pcapng) → TCP streams → the core's parsers. Sans I/O: the CLI reads the file.
         .target(
             name: "Capture",
-            dependencies: ["WebSocketCore"]
+            dependencies: [
+                "WebSocketCore",
+                // wss captures: TLS 1.2 PRF (HMAC), TLS 1.3 HKDF, AES-GCM and ChaCha20-Poly1305.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The conformance runner: cases as data, a raw client on the core, verdicts and reports.
         // The cases under Conformance/cases are compiled in, so an installed binary carries its suite.

@@ -10,6 +10,9 @@ struct Decode: ParsableCommand {
         With - it reads standard input and prints each frame as soon as it is complete, for a live view:
           tcpdump -i lo -w - -U port 11345 | passerelle decode -
           dumpcap -i lo -f 'tcp port 11345' -w - | passerelle decode --json -
+        wss: with --tls-keylog (the NSS key log that SSLKEYLOGFILE and `serve --tls-keylog` write), TLS 1.2 \
+        and 1.3 sessions with AES-GCM or ChaCha20-Poly1305 are decrypted; keys embedded in a pcapng \
+        (editcap --inject-secrets) are read without it. Live, the key log is read again as it grows.
         """)
 
     @Argument(help: "The capture file (pcap or pcapng), or - for standard input.")
@@ -30,6 +33,9 @@ struct Decode: ParsableCommand {
     @Option(help: "Characters of text (bytes of binary) shown per message.")
     var maxPayload: Int = 120
 
+    @Option(name: .customLong("tls-keylog"), help: ArgumentHelp("An NSS key log (SSLKEYLOGFILE format) that opens the capture's TLS sessions.", valueName: "file"))
+    var tlsKeyLog: String?
+
     @Option(help: "Bytes held of one unfinished message (memory stays bounded on an endless stream); longer ones are shown without content.")
     var maxMessageBytes: Int = 16 << 20
 
@@ -43,7 +49,12 @@ struct Decode: ParsableCommand {
         guard let handle = live ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
             throw ValidationError("cannot open \(file)")
         }
-        var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload, maxMessageBytes: maxMessageBytes))
+        var keyLog = try tlsKeyLog.map { path throws -> KeyLogFollower in
+            guard let follower = KeyLogFollower(path: path) else { throw ValidationError("cannot read the key log \(path)") }
+            return follower
+        }
+        var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload, maxMessageBytes: maxMessageBytes),
+                                     secrets: keyLog?.readNewLines() ?? TLSSecrets())
         let output = FileHandle.standardOutput
         func emit(_ records: [DecodeRecord]) throws {
             var text = ""
@@ -58,6 +69,8 @@ struct Decode: ParsableCommand {
                 // Standard input: whatever has arrived, so that each frame prints as it completes.
                 let chunk = live ? handle.availableData : handle.readData(ofLength: 1 << 20)
                 if chunk.isEmpty { break }
+                // Live, the peers write their keys while the capture runs.
+                if live, let more = keyLog?.readNewLines(), !more.isEmpty { decoder.add(secrets: more) }
                 try emit(decoder.feed(chunk))
             }
             try emit(decoder.finish())
@@ -74,5 +87,26 @@ struct Decode: ParsableCommand {
             print(line)
         }
         _ = output
+    }
+}
+
+/// A key log read as it grows: each call returns the whole lines added since the last one.
+struct KeyLogFollower {
+    private let handle: FileHandle
+    private var partialLine: [UInt8] = []
+
+    init?(path: String) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        self.handle = handle
+    }
+
+    mutating func readNewLines() -> TLSSecrets {
+        let added = (try? handle.readToEnd()) ?? nil
+        guard let added, !added.isEmpty else { return TLSSecrets() }
+        var bytes = partialLine + Array(added)
+        let end = (bytes.lastIndex(of: 0x0A) ?? -1) + 1
+        partialLine = Array(bytes[end...])
+        bytes.removeSubrange(end...)
+        return TLSSecrets(keyLog: bytes)
     }
 }

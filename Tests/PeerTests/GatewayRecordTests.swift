@@ -75,42 +75,4 @@ import Testing
         #expect(echoed(2) == ["hixie-76 en direct"])
         #expect(!records.contains { if case .violation = $0 { return true } else { return false } })
     }
-
-    /// `serve --tls-keylog`: a wss conversation between Python websockets and the gateway, captured
-    /// by dumpcap, is decrypted by tshark with the gateway's key log alone (TLS 1.3, what the two
-    /// agree), and without it `decode` says TLS instead of inventing frames.
-    @Test func aWssCaptureIsReadableWithTheGatewaysKeyLog() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-keylog-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let keyLog = folder.appendingPathComponent("keys.log"), file = folder.appendingPathComponent("wss.pcapng")
-        var configuration = GatewayConfiguration(port: 0)
-        configuration.tls = TLSSettings(certificateChainPath: TestCertificate.files.certificate, privateKeyPath: TestCertificate.files.key,
-                                        minimumVersion: .tls12, keyLogPath: keyLog.path)
-        let gateway = try TestGateway(configuration)
-        let dumpcap = try PeerProcess.start("dumpcap", ["-q", "-i", "lo", "-f", "tcp port \(gateway.port)", "-w", file.path], unblockSignals: true)
-        let ready = Date().addingTimeInterval(10)
-        while ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0) == 0 && Date() < ready {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Thread.sleep(forTimeInterval: 0.5)
-        let texts = ["Bonjour", "chiffr\u{e9} puis d\u{e9}chiffr\u{e9}"]
-        let python = try PeerProcess.run("python3", [PeerProcess.script("python_client.py"), "wss://127.0.0.1:\(gateway.port)/echo", "--no-deflate",
-                                                     "--texts", texts.joined(separator: "|")], environment: TestCertificate.trust)
-        #expect(python.status == 0, "\(python)")
-        _ = gateway.closedConnections(atLeast: 1)
-        Thread.sleep(forTimeInterval: 0.5)
-        kill(dumpcap.process.processIdentifier, SIGINT)
-        #expect(dumpcap.finish(timeout: 10).status == 0)
-        let labels = try String(contentsOf: keyLog, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ").first ?? "" }
-        #expect(labels.contains("CLIENT_TRAFFIC_SECRET_0") && labels.contains("SERVER_TRAFFIC_SECRET_0"), "\(labels)")
-        let tshark = try PeerProcess.run("tshark", ["-r", file.path, "-o", "tls.keylog_file:\(keyLog.path)", "-d", "tcp.port==\(gateway.port),tls",
-                                                    "-Y", "websocket.opcode == 1", "-T", "fields", "-e", "websocket.payload.text"])
-        #expect(tshark.status == 0, "\(tshark)")
-        #expect(tshark.lines.filter { !$0.isEmpty } == texts.flatMap { [$0, $0] }, "each one and its echo, decrypted with the key log: \(tshark)")
-        var decoder = CaptureDecoder()
-        let records = try decoder.feed(Array(Data(contentsOf: file))) + decoder.finish()
-        #expect(!records.contains { if case .frame = $0 { return true }; if case .violation = $0 { return true }; return false })
-        #expect(records.contains { if case .connection(let c) = $0 { return c.note?.hasPrefix("TLS") == true }; return false })
-    }
 }

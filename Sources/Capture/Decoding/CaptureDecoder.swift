@@ -48,6 +48,8 @@ public struct CaptureDecoder {
     }
 
     public let options: Options
+    /// TLS keys: a key log given by the user, and the Decryption Secrets Blocks of pcapng files.
+    public private(set) var secrets: TLSSecrets
     private var reader = CaptureFileReader()
     private var flows: [ConnectionKey: Flow] = [:]
     private var nextID = 1
@@ -63,8 +65,14 @@ public struct CaptureDecoder {
         }
     }
 
-    public init(options: Options = Options()) {
+    public init(options: Options = Options(), secrets: TLSSecrets = TLSSecrets()) {
         self.options = options
+        self.secrets = secrets
+    }
+
+    /// Keys learnt after the start (a live key log that grew): sessions not yet opened use them.
+    public mutating func add(secrets more: TLSSecrets) {
+        secrets.add(more)
     }
 
     public var format: CaptureFileReader.Format? { reader.format }
@@ -74,8 +82,11 @@ public struct CaptureDecoder {
         reader.append(bytes)
         var records: [DecodeRecord] = []
         while let packet = try reader.next() {
+            // pcapng: keys embedded before the packets they open (editcap --inject-secrets).
+            for keyLog in reader.takeDecryptionSecrets() { secrets.add(keyLog: keyLog) }
             records += handle(packet)
         }
+        for keyLog in reader.takeDecryptionSecrets() { secrets.add(keyLog: keyLog) }
         return filter(records)
     }
 
@@ -130,10 +141,10 @@ public struct CaptureDecoder {
         let chunks = flow.reassembly[direction]!.accept(sequence: segment.sequence, syn: segment.syn, payload: segment.payload)
         for chunk in chunks {
             if case .data(let bytes) = chunk { flow.bytes[direction, default: 0] += bytes.count }
-            records += flow.session.feed(chunk, direction: direction, at: packet.timestamp)
+            records += flow.session.feed(chunk, direction: direction, at: packet.timestamp, secrets: secrets)
         }
         if segment.fin || segment.rst {
-            for chunk in flow.reassembly[direction]!.flush() { records += flow.session.feed(chunk, direction: direction, at: packet.timestamp) }
+            for chunk in flow.reassembly[direction]!.flush() { records += flow.session.feed(chunk, direction: direction, at: packet.timestamp, secrets: secrets) }
         }
         if !wasWebSocket && flow.session.isWebSocket { statistics.webSocketConnections += 1 }
         flow.violations += records.filter { if case .violation = $0 { return true }; return false }.count
@@ -147,9 +158,9 @@ public struct CaptureDecoder {
         guard var flow = flows.removeValue(forKey: key) else { return [] }
         var records: [DecodeRecord] = []
         for direction in [Direction.c2s, .s2c] {
-            for chunk in flow.reassembly[direction]!.flush() { records += flow.session.feed(chunk, direction: direction, at: timestamp) }
+            for chunk in flow.reassembly[direction]!.flush() { records += flow.session.feed(chunk, direction: direction, at: timestamp, secrets: secrets) }
         }
-        let closing = records + flow.session.finish(at: timestamp, reassembly: flow.reassembly)
+        let closing = records + flow.session.finish(at: timestamp, reassembly: flow.reassembly, secrets: secrets)
         flow.violations += closing.filter { if case .violation = $0 { return true }; return false }.count
         return closing.map { record -> DecodeRecord in
             guard case .summary(var summary) = record else { return record }

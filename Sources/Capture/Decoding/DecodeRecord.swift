@@ -51,6 +51,8 @@ public struct ConnectionRecord: Hashable, Sendable, Encodable {
     public var status: Int?
     public var extensions: String?
     public var subprotocol: String?
+    /// wss: the TLS version and cipher suite (e.g. "TLS 1.3, TLS_AES_128_GCM_SHA256").
+    public var tls: String? = nil
     /// Why the handshake could not be read, or "mid-stream" when the capture began after it.
     public var note: String?
 }

@@ -79,8 +79,10 @@ struct DirectionDecoder {
     /// Missing bytes. Inside the payload of a frame whose header was seen, its length says where
     /// the next frame starts: that frame is shown as truncated and decoding goes on there. Anywhere
     /// else the alignment is unknown until consecutive frames line up again (`resynchronise`).
-    mutating func gap(bytes: Int, time: Double) -> [DecodeRecord] {
-        if framing == .rfc6455, !desynchronised, let h = header, skipping == 0, UInt64(bytes) < payloadLeft {
+    /// Bytes that will never come: `exact` when their count is (TCP's sequence numbers say so;
+    /// TLS records lost whole only bound it); `cause` says where they went.
+    mutating func gap(bytes: Int, time: Double, exact: Bool = true, cause: String? = nil) -> [DecodeRecord] {
+        if exact, framing == .rfc6455, !desynchronised, let h = header, skipping == 0, UInt64(bytes) < payloadLeft {
             return gapInsidePayload(of: h, missing: bytes, time: time)
         }
         incomplete = true
@@ -95,7 +97,7 @@ struct DirectionDecoder {
         // gap, and fails — said, not guessed — when it refers to what was lost (RFC 7692 §7.2.3).
         deflate = agreement.map { DeflateContext(agreement: $0, role: receiver, compressOutbound: false) }
         return [.gap(GapRecord(connection: connection, time: time, direction: direction, bytes: bytes,
-                               note: "\(bytes) bytes missing from the capture; nothing is decoded until "
+                               note: (cause ?? "\(bytes) bytes missing from the capture") + "; nothing is decoded until "
                                    + (framing == .rfc6455 ? "two frames line up again" : "a frame's end (0xFF)")))]
     }
 

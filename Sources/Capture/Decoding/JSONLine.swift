@@ -16,6 +16,7 @@ extension DecodeRecord {
             object.add("start", double: r.start)
             object.add("status", int: r.status)
             object.add("subprotocol", string: r.subprotocol)
+            object.add("tls", string: r.tls)
             object.add("type", string: r.type)
             object.add("version", string: r.version)
         case .frame(let r):

@@ -40,12 +40,56 @@ struct SessionDecoder {
         record = ConnectionRecord(id: id, client: client.description, server: server.description, start: Double(start) / 1e9)
     }
 
-    var isWebSocket: Bool { announced && !isTLS }
-    /// The client's first bytes are a TLS ClientHello: encrypted, nothing inside is decoded.
-    private(set) var isTLS = false
+    var isWebSocket: Bool { announced && !isOpaqueTLS }
+    /// TLS that is not decrypted (no keys, no hellos in the capture): nothing inside is decoded.
+    private(set) var isOpaqueTLS = false
+    /// The client's first bytes were a TLS ClientHello: everything goes through the decryptor.
+    private var tls: TLSConnectionDecryptor?
 
-    mutating func feed(_ chunk: TCPReassembler.Chunk, direction: Direction, at timestamp: Int64) -> [DecodeRecord] {
+    mutating func feed(_ chunk: TCPReassembler.Chunk, direction: Direction, at timestamp: Int64, secrets: TLSSecrets = TLSSecrets()) -> [DecodeRecord] {
         let time = Double(timestamp - start) / 1e9
+        if tls != nil {
+            let outputs = tls!.feed(chunk, direction: direction, secrets: secrets)
+            return relay(outputs, time: time, secrets: secrets)
+        }
+        return feedClear(chunk, direction: direction, time: time, secrets: secrets)
+    }
+
+    /// The WebSocket decoding of TLS's plaintext, and what TLS could not open said where it was lost.
+    private mutating func relay(_ outputs: [TLSConnectionDecryptor.Output], time: Double, secrets: TLSSecrets) -> [DecodeRecord] {
+        var records: [DecodeRecord] = []
+        record.tls = tls?.description
+        for output in outputs {
+            switch output {
+            case .plaintext(let direction, let bytes):
+                records += feedClear(.data(bytes), direction: direction, time: time, secrets: secrets)
+            case .lost(let direction, let bytes, let exact, let cause):
+                if case .open = phase {
+                    records += decoders[direction]?.gap(bytes: bytes, time: time, exact: exact, cause: cause) ?? []
+                } else {
+                    records += feedClear(.gap(bytes: bytes), direction: direction, time: time, secrets: secrets)
+                }
+            }
+        }
+        if let problem = tls?.problem, !announced {
+            records += announceOpaqueTLS(because: problem, secrets: secrets)
+        }
+        return records
+    }
+
+    private mutating func announceOpaqueTLS(because problem: String?, secrets: TLSSecrets) -> [DecodeRecord] {
+        isOpaqueTLS = true
+        announced = true
+        phase = .ignored
+        record.tls = tls?.description
+        let name = record.tls.map { "TLS (\($0))" } ?? "TLS"
+        record.note = secrets.isEmpty
+            ? "\(name): encrypted, the WebSocket inside is not decoded without the session's keys (--tls-keylog)"
+            : "\(name): \(problem ?? "the handshake is not complete in the capture"); the WebSocket inside is not decoded"
+        return [.connection(record)]
+    }
+
+    private mutating func feedClear(_ chunk: TCPReassembler.Chunk, direction: Direction, time: Double, secrets: TLSSecrets) -> [DecodeRecord] {
         switch chunk {
         case .gap(let bytes):
             if case .open = phase { return decoders[direction]?.gap(bytes: bytes, time: time) ?? [] }
@@ -63,6 +107,13 @@ struct SessionDecoder {
                 return decoders[direction]?.feed(bytes, time: time) ?? []
             case .request, .response:
                 if direction == .c2s { clientBytes.append(contentsOf: bytes) } else { serverBytes.append(contentsOf: bytes) }
+                if tls == nil, case .request = phase, Self.startsLikeTLSClientHello(clientBytes) {
+                    // wss: the bytes so far are TLS records; the WebSocket is inside them.
+                    tls = TLSConnectionDecryptor()
+                    let held = [(Direction.c2s, clientBytes.consumeAll()), (.s2c, serverBytes.consumeAll())]
+                    let outputs = held.filter { !$0.1.isEmpty }.flatMap { tls!.feed(.data($0.1), direction: $0.0, secrets: secrets) }
+                    return relay(outputs, time: time, secrets: secrets)
+                }
                 return advanceHandshake(time: time)
             }
         }
@@ -71,14 +122,6 @@ struct SessionDecoder {
     private mutating func advanceHandshake(time: Double) -> [DecodeRecord] {
         var records: [DecodeRecord] = []
         if case .request = phase {
-            if Self.startsLikeTLSClientHello(clientBytes) {
-                // Decoding records as frames would print violations no peer committed.
-                isTLS = true
-                announced = true
-                record.note = "TLS (a ClientHello opens the connection): encrypted, the WebSocket inside is not decoded without the session's keys"
-                phase = .ignored
-                return [.connection(record)]
-            }
             if midStream[.c2s] == true || midStream[.s2c] == true || (!clientBytes.isEmpty && !startsLikeRequest(clientBytes)) {
                 return startMidStream(time: time)
             }
@@ -176,9 +219,10 @@ struct SessionDecoder {
             let head = Array(bytes.readable.prefix(3))
             // RFC 8446 §5.1: content type 20–23, version 3.x: TLS records, not WebSocket frames.
             if head.count == 3, (0x14...0x17).contains(head[0]), head[1] == 0x03, head[2] <= 0x04 {
-                isTLS = true
+                // Decoding records as frames would print violations no peer committed.
+                isOpaqueTLS = true
                 announced = true
-                record.note = "TLS records (the capture starts mid-connection): encrypted, the WebSocket inside is not decoded without the session's keys"
+                record.note = "TLS records (the capture starts mid-connection, without the hellos that place its keys): encrypted, the WebSocket inside is not decoded without the session's keys"
                 phase = .ignored
                 return [.connection(record)]
             }
@@ -206,10 +250,15 @@ struct SessionDecoder {
         return records
     }
 
-    mutating func finish(at timestamp: Int64, reassembly: [Direction: TCPReassembler]) -> [DecodeRecord] {
-        guard announced else { return [] }
+    mutating func finish(at timestamp: Int64, reassembly: [Direction: TCPReassembler], secrets: TLSSecrets = TLSSecrets()) -> [DecodeRecord] {
         let time = Double(timestamp - start) / 1e9
         var records: [DecodeRecord] = []
+        if tls != nil {
+            let outputs = tls!.finish(secrets: secrets)
+            records += relay(outputs, time: time, secrets: secrets)
+            if !announced { records += announceOpaqueTLS(because: tls?.problem, secrets: secrets) }
+        }
+        guard announced else { return records }
         var summary = SummaryRecord(id: id, version: record.version, extensions: record.extensions)
         for direction in [Direction.c2s, .s2c] {
             if var decoder = decoders[direction] {

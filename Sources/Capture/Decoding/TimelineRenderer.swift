@@ -7,6 +7,7 @@ public enum TimelineRenderer {
             if let path = c.path { line += "  \(path)" }
             if let e = c.extensions { line += "  [\(e)]" }
             if let s = c.subprotocol { line += "  subprotocol=\(s)" }
+            if let t = c.tls, c.note?.hasPrefix("TLS") != true { line += "\n  wss: \(t), decrypted with the key log" }
             if let note = c.note { line += "\n  note: \(note)" }
             return line
         case .frame(let f):

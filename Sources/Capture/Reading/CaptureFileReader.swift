@@ -5,7 +5,8 @@ import WebSocketCore
 ///
 /// - pcap: magic `a1b2c3d4` (µs) or `a1b23c4d` (ns), in either byte order.
 /// - pcapng: Section Header (either byte order), Interface Description (link type, `if_tsresol`),
-///   Enhanced and Simple Packet Blocks; other blocks are skipped. Several interfaces and sections.
+///   Enhanced and Simple Packet Blocks, Decryption Secrets Blocks (TLS key logs); other blocks are
+///   skipped. Several interfaces and sections.
 public struct CaptureFileReader {
     public enum Format: String, Sendable { case pcap, pcapng }
 
@@ -18,6 +19,7 @@ public struct CaptureFileReader {
     // pcapng
     private struct Interface { var linkType: UInt32; var unitsPerSecond: UInt64 }
     private var interfaces: [Interface] = []
+    private var decryptionSecrets: [[UInt8]] = []
     /// Largest block or record accepted (a corrupt length must not make the reader wait for GBs).
     public let maxRecordSize: Int
 
@@ -27,6 +29,12 @@ public struct CaptureFileReader {
 
     public mutating func append(_ bytes: some Collection<UInt8>) {
         buffer.append(contentsOf: bytes)
+    }
+
+    /// The TLS key logs of the Decryption Secrets Blocks read since the last call.
+    public mutating func takeDecryptionSecrets() -> [[UInt8]] {
+        defer { decryptionSecrets = [] }
+        return decryptionSecrets
     }
 
     /// Bytes received but not yet part of a complete record (non-zero at end of file = truncated).
@@ -126,6 +134,12 @@ public struct CaptureFileReader {
                 let captured = min(original, body.count - 4)
                 return CapturedPacket(timestamp: 0, linkType: info.linkType, interface: 0,
                                       data: Array(body[4..<(4 + captured)]), originalLength: original)
+            case 0x0000_000A:   // Decryption Secrets Block: type, length, secrets
+                guard body.count >= 8 else { throw .malformed("decryption secrets block") }
+                let length = Int(read32(body, 4))
+                guard 8 + length <= body.count else { throw .malformed("secrets past their block") }
+                // 'TLSK': an NSS key log; other secret types (WireGuard, ZigBee…) do not concern WebSocket.
+                if read32(body, 0) == 0x544C_534B { decryptionSecrets.append(Array(body[8..<(8 + length)])) }
             default:
                 continue   // SHB (handled above), name resolution, statistics, custom blocks…
             }
