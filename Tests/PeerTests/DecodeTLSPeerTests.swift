@@ -117,6 +117,55 @@ import Testing
         #expect(fromBlock.stdout == decoded.stdout)
     }
 
+    /// OpenSSL's s_client asks for TLS 1.3 KeyUpdates (`K`: both sides update, `k`: the client
+    /// alone): each direction's next secret is derived and every message still opens. A TLS 1.2 CBC
+    /// suite (outside the AEAD list) is named and left undecoded, said so.
+    @Test func keyUpdatesAreFollowedAndACBCSuiteIsSaid() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-keyupdate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keyLog = folder.appendingPathComponent("keys.log"), file = folder.appendingPathComponent("wss.pcapng")
+        var configuration = GatewayConfiguration(port: 0)
+        configuration.tls = TLSSettings(certificateChainPath: TestCertificate.files.certificate, privateKeyPath: TestCertificate.files.key,
+                                        minimumVersion: .tls12, keyLogPath: keyLog.path)
+        let gateway = try TestGateway(configuration)
+        let dumpcap = try PeerProcess.start("dumpcap", ["-q", "-i", "lo", "-f", "tcp port \(gateway.port)", "-w", file.path], unblockSignals: true)
+        let ready = Date().addingTimeInterval(10)
+        while ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0) == 0 && Date() < ready {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 1)
+        // s_client reads a line that is only "K" or "k" as a command: each goes alone, after a pause.
+        // The frames are masked with the key 00000000 (allowed: RFC 6455 §5.3 asks only for a mask).
+        let frame = { (text: String) in "printf '\\201\\\(String(0x80 + text.utf8.count, radix: 8))\\0\\0\\0\\0\(text)'" }
+        let script = """
+        ( printf 'GET /echo HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n'
+          sleep 0.5; \(frame("avant")); sleep 0.5; echo K; sleep 0.5; \(frame("apres")); sleep 0.5; echo k; sleep 0.5; \(frame("encore")); sleep 0.5
+        ) | openssl s_client -connect 127.0.0.1:\(gateway.port) -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256
+        """
+        let openssl = try PeerProcess.run("sh", ["-c", script])
+        #expect((openssl.stdout + openssl.stderr).components(separatedBy: "KEYUPDATE").count == 3, "\(openssl.stderr)")
+        let cbc = try PeerProcess.run("env", ["NODE_PATH=/usr/share/nodejs", "node", PeerProcess.script("node_wss_client.js"),
+                                              "wss://127.0.0.1:\(gateway.port)/echo", "--tls", "TLSv1.2", "--cipher", "ECDHE-RSA-AES128-SHA", "cbc"])
+        #expect(cbc.status == 0, "\(cbc)")
+        _ = gateway.closedConnections(atLeast: 2)
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(dumpcap.process.processIdentifier, SIGINT)
+        #expect(dumpcap.finish(timeout: 10).status == 0)
+
+        let tshark = try PeerProcess.run("tshark", ["-r", file.path, "-o", "tls.keylog_file:\(keyLog.path)", "-d", "tcp.port==\(gateway.port),tls",
+                                                    "-Y", "tls.handshake.type == 24", "-T", "fields", "-e", "tcp.srcport"])
+        #expect(tshark.lines.filter { !$0.isEmpty }.count == 3, "three KeyUpdates (two from the client, one from the gateway): \(tshark)")
+        let decoded = try PeerProcess.run(GatewayLifecycleTests.binary.path, ["decode", "--json", "--tls-keylog", keyLog.path, file.path])
+        let records = Self.jsonRecords(decoded.stdout)
+        #expect(Self.texts(records) == Self.echoed([["avant", "apres", "encore"]]))
+        #expect(!records.contains { $0["type"] as? String == "violation" || $0["type"] as? String == "gap" })
+        let connections = records.filter { $0["type"] as? String == "connection" }
+        #expect(connections.count == 2)
+        #expect(connections.last?["tls"] as? String == "TLS 1.2, cipher suite 0xc013")
+        #expect((connections.last?["note"] as? String)?.contains("cipher suite 0xc013 is not decrypted") == true, "\(connections)")
+    }
+
     static func jsonRecords(_ output: String) -> [[String: Any]] {
         output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }

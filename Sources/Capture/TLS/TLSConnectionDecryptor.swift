@@ -39,6 +39,8 @@ struct TLSConnectionDecryptor {
         /// TLS 1.3: the current application traffic secret (a KeyUpdate derives the next one).
         var applicationSecret: [UInt8]?
         var records = 0
+        /// Trial openings left to find where decryption resumes after lost bytes.
+        var trialsLeft = 0
     }
 
     private var sides: [Direction: Side] = [.c2s: Side(), .s2c: Side()]
@@ -48,8 +50,11 @@ struct TLSConnectionDecryptor {
 
     /// Bytes held while realigning before giving a direction up.
     static let maxRealignBytes = 4 * TLSRecord.maxFragment
-    /// Sequence numbers tried on the first record after lost bytes (each lost record moves it by one).
+    /// Sequence numbers tried on a candidate record after lost bytes (each lost record moves it by one).
     static let maxSequenceCandidates: UInt64 = 1 << 16
+    /// Trial openings per loss, over all candidate offsets: a crafted capture cannot make realignment
+    /// run for long (at most this many AEAD openings of at most 18 KiB each).
+    static let maxTrialOpens = 1 << 17
 
     var isTLS13: Bool { server?.version == 0x0304 }
 
@@ -68,6 +73,7 @@ struct TLSConnectionDecryptor {
             case .protected:
                 side.phase = .realigning(missing: bytes + side.splitter.buffered)
                 side.splitter.reset()
+                side.trialsLeft = Self.maxTrialOpens
                 return []
             case .realigning(let missing):
                 side.phase = .realigning(missing: missing + bytes + side.splitter.buffered)
@@ -222,7 +228,7 @@ struct TLSConnectionDecryptor {
             problem = problem ?? "the handshake ended with a TLS alert (level \(record.fragment.first ?? 0), description \(record.fragment.dropFirst().first ?? 0))"
             return stop(&side)
         default:
-            problem = problem ?? "application data before a readable handshake"
+            problem = problem ?? "protected records before the ServerHello (0-RTT early data, or a handshake missing from the capture)"
             return stop(&side)
         }
     }
@@ -301,6 +307,16 @@ struct TLSConnectionDecryptor {
             // Each lost record holds at least 21 bytes: the bound on how far the count moved.
             let bound = min(Self.maxSequenceCandidates, UInt64(missing + passed) / 21 + 2)
             for sequence in candidates + Array(first..<(first + bound)) where sequence >= first {
+                guard side.trialsLeft > 0 else {
+                    // Out of trials: the direction stops here rather than search without end.
+                    side.splitter.drop(side.splitter.buffered)
+                    side.phase = .stopped
+                    let lost = missing + passed
+                    passed = 0
+                    return .lost(direction, bytes: lost, exact: false,
+                                 cause: "TLS: \(lost) bytes missing from the capture, and no record after them opened within \(Self.maxTrialOpens) trials; nothing after them is decrypted")
+                }
+                side.trialsLeft -= 1
                 guard opener.open(record, sequence: sequence) != nil else { continue }
                 let lostRecords = sequence - first
                 side.opener = TLSRecordOpener(suite: opener.suite, keys: opener.keys, isTLS13: opener.isTLS13, sequence: sequence)
