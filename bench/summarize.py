@@ -75,11 +75,22 @@ for entry in summary:
         entry["ratioToRFC6455"] = paired_ratio(hixie, rfc)
         each = ", ".join(f"{a['messagesPerSecond'] / b['messagesPerSecond']:.2f}" for a, b in pairs(hixie, rfc))
         print(f"hixie-76 vs RFC 6455, {entry['scenario']}: {entry['ratioToRFC6455']:.2f}x (rounds: {each})")
+# Server CPU per message against uWebSockets, round by round (issue 27: ≤ 1.0× at 100 connections,
+# ≤ 1.15× at 1,000). CPU, not messages per second: uWS saturates the load generator before itself.
+for entry in summary:
+    uws = runs.get((entry["scenario"], "uws"))
+    if entry["target"] == "passerelle" and uws:
+        paired = [(a, b) for a, b in pairs(runs[(entry["scenario"], "passerelle")], uws)
+                  if a.get("serverCPUMicrosPerMessage") and b.get("serverCPUMicrosPerMessage")]
+        if paired:
+            ratios = [a["serverCPUMicrosPerMessage"] / b["serverCPUMicrosPerMessage"] for a, b in paired]
+            entry["cpuRatioToUWS"] = statistics.median(ratios)
+            print(f"server CPU per message vs uWebSockets, {entry['scenario']}: {entry['cpuRatioToUWS']:.2f}x (rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
 json.dump(summary, open(sys.argv[2], "w"), indent=2)
 
 # SVG: one group of bars per scenario, one bar per target. Each group has its own scale (a broadcast
 # delivers 10x more than an echo answers), so bars compare servers within a scenario; figures are printed.
-colors = {"passerelle": "#2f7d4f", "passerelle-context-takeover": "#8fbf9f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227", "nio-websocket": "#d9822b", "hummingbird": "#8e5bb5"}
+colors = {"uws": "#c0392b", "passerelle": "#2f7d4f", "passerelle-context-takeover": "#8fbf9f", "node-ws": "#3b6fb6", "python-websockets": "#c9a227", "nio-websocket": "#d9822b", "hummingbird": "#8e5bb5"}
 scenarios = list(order)
 width, bar, gap, left, top = 1000, 22, 18, 290, 56
 height = top + len(scenarios) * (len(targets) * bar + gap) + 40

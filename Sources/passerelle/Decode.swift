@@ -24,7 +24,7 @@ struct Decode: ParsableCommand {
     @Option(help: "Only this connection (ids as printed).")
     var connection: Int?
 
-    @Flag(help: "One JSON record per line (schema in the README).")
+    @Flag(help: "One JSON record per line (schema in docs/decoding.md).")
     var json = false
 
     @Flag(help: "Binary payloads as spaced hex.")
