@@ -38,6 +38,8 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
     func didFail(refused: Bool) {}
     /// The transport failed; the channel closes.
     func transportError() {}
+    /// The channel closed, whether the handshake had completed or not.
+    func connectionClosed() {}
 
     // MARK: Sending
 
@@ -68,6 +70,11 @@ class BenchConnection: ChannelInboundHandler, @unchecked Sendable {
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: client.request)), promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connectionClosed()
+        context.fireChannelInactive()
     }
 
     /// Breaks the handler ↔ context cycle once the channel is gone.

@@ -13,13 +13,16 @@ public enum IdleMix: String, CaseIterable, Sendable {
     case rfc6455
     /// RFC 6455 + permessage-deflate only.
     case deflate
+    /// A fleet of every age: RFC 6455, RFC 6455 + permessage-deflate, hixie-76, hixie-75.
+    case fleet
 
-    var kinds: [(version: ProtocolVersion, deflate: Bool)] {
+    public var kinds: [(version: ProtocolVersion, deflate: Bool)] {
         switch self {
         case .mixed: [(.rfc6455, false), (.rfc6455, true), (.hixie76, false)]
         case .halfDeflate: [(.rfc6455, true), (.hixie76, false)]
         case .rfc6455: [(.rfc6455, false)]
         case .deflate: [(.rfc6455, true)]
+        case .fleet: [(.rfc6455, false), (.rfc6455, true), (.hixie76, false), (.hixie75, false)]
         }
     }
 }

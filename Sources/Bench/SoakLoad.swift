@@ -199,11 +199,10 @@ final class SoakMember: BenchConnection, @unchecked Sendable {
         book.open -= 1
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    override func connectionClosed() {
         timer?.cancel()
         // A staying member is never closed by the server in a healthy run; if it is, it must have been told.
         if !closing { book.open -= 1; if !closeReceived && name.hasPrefix("s") { book.untold += 1 } }
-        context.fireChannelInactive()
     }
 
     /// "name#seq" from a tutorial-dialect line: {"action":"ws/chat/in","msg":{"from":…,"message":…}}.

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure a WebSocket server (Passerelle or any other): throughput, latency, CPU, memory.",
         discussion: "scripts/bench runs the scenarios side by side against Passerelle, node ws and Python websockets, pinned to cores.",
-        subcommands: [Echo.self, Broadcast.self, Handshake.self, Soak.self, Idle.self])
+        subcommands: [Echo.self, Broadcast.self, Handshake.self, Soak.self, Idle.self, Fanout.self])
 
     struct Echo: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -223,7 +223,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Connections, of the kinds --mix names in turn.")
         var connections: Int = 10_000
 
-        @Option(help: "Kinds of connection: mixed (RFC 6455, RFC 6455 + deflate, hixie-76), half-deflate (RFC 6455 + deflate, hixie-76), rfc6455 (any WebSocket server), deflate.")
+        @Option(help: "Kinds of connection: mixed (RFC 6455, RFC 6455 + deflate, hixie-76), half-deflate (RFC 6455 + deflate, hixie-76), rfc6455 (any WebSocket server), deflate, fleet (mixed and hixie-75).")
         var mix: IdleMix = .mixed
 
         @Option(help: "The server's pid (required: its memory is the figure).")

@@ -271,11 +271,19 @@ struct Serve: ParsableCommand {
                 logger.info("raised the file-descriptor limit", metadata: ["from": "\(old)", "to": "\(descriptors.soft)"])
             }
             if descriptors.isShort {
-                logger.warning("file-descriptor limit below --max-connections", metadata: [
-                    "limit": "\(descriptors.soft)", "needed": "\(descriptors.needed)",
-                    "effect": "connections past the limit wait until others close", "hint": "ulimit -n \(descriptors.needed)",
+                // Past the descriptors, accept() fails and clients wait unanswered: a limit the
+                // descriptors can hold answers them 503 instead.
+                configuration.maxConnections = descriptors.connectionCapacity
+                logger.warning("file-descriptor limit below --max-connections: fewer connections accepted", metadata: [
+                    "descriptorLimit": "\(descriptors.soft)", "maxConnections": "\(maxConnections)",
+                    "accepted": "\(descriptors.connectionCapacity)", "beyond": "503 Service Unavailable",
+                    "hint": "ulimit -n \(descriptors.needed) (the hard limit is the ceiling)",
                 ])
             }
+            logger.info("connections: at most \(configuration.maxConnections) at once", metadata: [
+                "descriptorLimit": "\(descriptors.soft)", "reservedDescriptors": "\(DescriptorLimit.reserve)",
+                "perAddress": "\(configuration.maxConnectionsPerAddress)",
+            ])
         }
         let server: GatewayServer
         do {

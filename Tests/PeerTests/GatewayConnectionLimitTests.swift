@@ -47,4 +47,28 @@ import WebSocketCore
         #expect(try Self.answer(gateway.port).hasPrefix("HTTP/1.1 101 "))
         _ = held
     }
+
+    /// Under a descriptor limit smaller than --max-connections the gateway says, at start, how many
+    /// connections it takes, and answers the ones past it 503 instead of leaving them unaccepted:
+    /// `bench fanout` opens more members than that and counts the refusals.
+    @Test func aLowDescriptorLimitIsSaidAndHeldTo503() throws {
+        let port = try PeerProcess.freePort()
+        let binary = GatewayLifecycleTests.binary.path
+        // ulimit -n sets the hard limit too: the gateway cannot raise it.
+        let server = try PeerProcess.start("sh", ["-c", "ulimit -n 300; exec '\(binary)' serve --port \(port) --log-level info --max-connections 5000 --max-connections-per-address 5000"])
+        let capacity = 300 - DescriptorLimit.reserve
+        let deadline = Date().addingTimeInterval(20)
+        while !server.errorSoFar.contains("listening") && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(server.errorSoFar.contains("connections: at most \(capacity) at once"), "\(server.errorSoFar)")
+        #expect(server.errorSoFar.contains("file-descriptor limit below --max-connections"))
+        let fanout = try PeerProcess.run(binary, ["bench", "fanout", "ws://127.0.0.1:\(port)/chat", "--members", "\(capacity + 40)",
+                                                  "--mix", "rfc6455", "--concurrency", "\(capacity + 40)", "--send", "--json"], timeout: 120)
+        kill(server.process.processIdentifier, SIGTERM)
+        _ = server.finish(timeout: 10)
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(fanout.stdout.utf8)) as? [String: Any], "\(fanout)")
+        #expect(figures["open"] as? Int == capacity, "\(figures)")
+        #expect(figures["refused"] as? Int == 40, "every member past the capacity answered 503: \(figures)")
+        #expect(figures["received"] as? Int == capacity, "the members in the room all got the line: \(figures)")
+        #expect(fanout.status == 1, "not every member joined")
+    }
 }

@@ -10,13 +10,15 @@ import Glibc
 /// still short is reported, since connections past it wait in the backlog (AcceptBackoff).
 public enum DescriptorLimit {
     /// Descriptors kept for the listener, logs, recordings and the runtime.
-    static let reserve = 64
+    public static let reserve = 64
 
     public struct Outcome: Sendable, Equatable {
         public var soft: Int
         public var needed: Int
         public var raisedFrom: Int?
         public var isShort: Bool { soft < needed }
+        /// Connections the descriptors allow at once, the reserve kept aside.
+        public var connectionCapacity: Int { max(1, soft - DescriptorLimit.reserve) }
     }
 
     /// Raises the soft limit towards `connections + reserve` (never above the hard limit).

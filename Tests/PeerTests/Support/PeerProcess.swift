@@ -108,6 +108,9 @@ struct PeerProcess {
         /// What the process printed on standard output so far.
         var outputSoFar: String { String(decoding: outData.get(), as: UTF8.self) }
 
+        /// What the process printed on standard error so far (a gateway's log).
+        var errorSoFar: String { String(decoding: errData.get(), as: UTF8.self) }
+
         func finish(timeout: TimeInterval = 60) -> Result {
             try? input.fileHandleForWriting.close()
             let deadline = Date().addingTimeInterval(timeout)

@@ -1,0 +1,189 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import WebSocketCore
+
+/// A fleet in one room, as one load generator's share of it: `members` connections of the kinds
+/// `kinds` names in turn, spread round robin over the room's instances (`endpoints`), opened
+/// `concurrency` at a time from the local `sources` addresses in turn (each source address has its
+/// own ephemeral ports towards each instance). Then one line, sent by one member, is timed until
+/// every member has it.
+///
+/// Several generator processes on one machine measure one room together: the line carries its
+/// send time on the system's monotonic clock, which every process reads alike.
+public final class FanoutLoad: @unchecked Sendable {
+    public struct Endpoint: Sendable {
+        public var host: String, port: Int, path: String
+        public init(host: String, port: Int, path: String) { self.host = host; self.port = port; self.path = path }
+    }
+
+    public let endpoints: [Endpoint]
+    public let members: Int
+    public let kinds: [(version: ProtocolVersion, deflate: Bool)]
+    public let sources: [String]
+    public let concurrency: Int
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var loop: EventLoop { group.next() }
+    let state = FanoutState()
+
+    /// The marker that starts the timed line's message; the send time in nanoseconds follows.
+    static let marker = "fanout-"
+
+    public init(endpoints: [Endpoint], members: Int, kinds: [(version: ProtocolVersion, deflate: Bool)],
+                sources: [String], concurrency: Int) {
+        self.endpoints = endpoints
+        self.members = members
+        self.kinds = kinds
+        self.sources = sources
+        self.concurrency = concurrency
+    }
+
+    deinit { try? group.syncShutdownGracefully() }
+
+    public struct Joined: Sendable {
+        public var open = 0, refused = 0, failed = 0
+        public var seconds = 0.0
+        /// Each member's time from its connect to the end of its opening handshake.
+        public var handshakeNanos: [UInt64] = []
+    }
+
+    public struct Delivered: Sendable {
+        public var received = 0
+        /// Each member's time from the send to its copy of the line.
+        public var latencyNanos: [UInt64] = []
+    }
+
+    /// Opens every member, `concurrency` at a time; returns once each is open, refused or failed
+    /// (or at `timeout`).
+    public func join(timeout: Double) -> Joined {
+        let started = DispatchTime.now().uptimeNanoseconds
+        loop.execute {
+            for _ in 0..<min(self.concurrency, self.members) { self.connectNext() }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let done = (try? loop.submit { self.state.settled >= self.members }.wait()) ?? false
+            if done { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return (try? loop.submit {
+            Joined(open: self.state.open, refused: self.state.refused, failed: self.state.failed,
+                   seconds: Double((self.state.lastSettled ?? DispatchTime.now().uptimeNanoseconds) - started) / 1e9,
+                   handshakeNanos: self.state.handshakeNanos)
+        }.wait()) ?? Joined()
+    }
+
+    /// On the loop: starts the next member's connection, if any is left.
+    private func connectNext() {
+        let index = state.started
+        guard index < members else { return }
+        state.started += 1
+        let endpoint = endpoints[index % endpoints.count]
+        let kind = kinds[index % kinds.count]
+        let member = FanoutMember(load: self, client: BenchClient(host: endpoint.host, port: endpoint.port, path: endpoint.path,
+                                                                  version: kind.version, deflate: kind.deflate))
+        var bootstrap = ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(member) }
+            }
+        if !sources.isEmpty, let address = try? SocketAddress(ipAddress: sources[index % sources.count], port: 0) {
+            bootstrap = bootstrap.bind(to: address)
+        }
+        bootstrap.connect(host: endpoint.host, port: endpoint.port).whenComplete { result in
+            switch result {
+            case .success(let channel): self.state.channels.append(channel)
+            case .failure: self.settled(member, outcome: .failed)
+            }
+        }
+    }
+
+    enum Outcome { case open, refused, failed }
+
+    /// On the loop: a member's handshake ended; the next one starts.
+    func settled(_ member: FanoutMember, outcome: Outcome) {
+        guard !member.settled else { return }
+        member.settled = true
+        switch outcome {
+        case .open:
+            state.open += 1
+            state.handshakeNanos.append(DispatchTime.now().uptimeNanoseconds - member.connectStarted)
+            state.members.append(member)
+        case .refused: state.refused += 1
+        case .failed: state.failed += 1
+        }
+        state.settled += 1
+        if state.settled == members { state.lastSettled = DispatchTime.now().uptimeNanoseconds }
+        connectNext()
+    }
+
+    /// One member sends the timed line (`send`), then every member's copy is awaited (up to `timeout`).
+    public func deliver(send: Bool, expected: Int? = nil, timeout: Double) -> Delivered {
+        let wanted = expected ?? state.open
+        if send {
+            loop.execute {
+                guard let sender = self.state.members.first else { return }
+                let now = DispatchTime.now().uptimeNanoseconds
+                let inner = #"{\"from\":\"fanout\",\"message\":\"\#(Self.marker)\#(now)\"}"#
+                if sender.send(.text(#"{"action":"ctrl/chat/out","msg":"\#(inner)"}"#)) { sender.flush() }
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let received = (try? loop.submit { self.state.latencyNanos.count }.wait()) ?? 0
+            if received >= wanted { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return (try? loop.submit { Delivered(received: self.state.latencyNanos.count, latencyNanos: self.state.latencyNanos) }.wait())
+            ?? Delivered()
+    }
+
+    public func closeAll() {
+        _ = try? loop.submit { for channel in self.state.channels { channel.close(promise: nil) } }.wait()
+        Thread.sleep(forTimeInterval: 0.5)
+    }
+}
+
+/// The load's counts, touched on its event loop only.
+final class FanoutState: @unchecked Sendable {
+    var started = 0, settled = 0, open = 0, refused = 0, failed = 0
+    var lastSettled: UInt64?
+    var handshakeNanos: [UInt64] = []
+    var latencyNanos: [UInt64] = []
+    var members: [FanoutMember] = []
+    var channels: [Channel] = []
+}
+
+final class FanoutMember: BenchConnection, @unchecked Sendable {
+    private unowned let load: FanoutLoad
+    let connectStarted = DispatchTime.now().uptimeNanoseconds
+    var settled = false
+    private var received = false
+
+    init(load: FanoutLoad, client: BenchClient) {
+        self.load = load
+        super.init(client: client)
+    }
+
+    override func didOpen() { load.settled(self, outcome: .open) }
+
+    override func didFail(refused: Bool) { load.settled(self, outcome: refused ? .refused : .failed) }
+
+    override func transportError() { load.settled(self, outcome: .failed) }
+
+    /// Closed before its handshake ended (a member closed later is simply missing from the delivery).
+    override func connectionClosed() { load.settled(self, outcome: .failed) }
+
+    override func didReceive(_ event: ConnectionEvent) {
+        guard !received, case .message(.text(let text)) = event, let sent = Self.sendTime(in: text) else { return }
+        received = true
+        let now = DispatchTime.now().uptimeNanoseconds
+        load.state.latencyNanos.append(now >= sent ? now - sent : 0)
+    }
+
+    /// The send time the timed line carries, whatever dialect the room wrapped it in.
+    static func sendTime(in text: String) -> UInt64? {
+        guard let range = text.range(of: FanoutLoad.marker) else { return nil }
+        return UInt64(text[range.upperBound...].prefix { $0.isNumber })
+    }
+}
