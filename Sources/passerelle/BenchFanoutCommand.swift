@@ -44,6 +44,9 @@ extension BenchCommand {
         @Option(help: "Seconds allowed for the line to reach every member.")
         var deliveryTimeout: Double = 60
 
+        @Option(help: "Written at the end (JSON): every member's handshake and delivery time in microseconds, for percentiles over several generators.")
+        var samplesFile: String?
+
         @Flag(help: "Print the figures as JSON (one line).")
         var json = false
 
@@ -81,6 +84,11 @@ extension BenchCommand {
             figures["deliveryP50Millis"] = latencies.p50
             figures["deliveryP99Millis"] = latencies.p99
             figures["lastDeliveryMillis"] = latencies.max
+            if let samplesFile {
+                let samples: [String: [UInt64]] = ["handshakeMicros": joined.handshakeNanos.map { $0 / 1000 },
+                                                   "deliveryMicros": delivered.latencyNanos.map { $0 / 1000 }]
+                try JSONSerialization.data(withJSONObject: samples).write(to: URL(fileURLWithPath: samplesFile))
+            }
             load.closeAll()
             if json {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self))
