@@ -7,10 +7,10 @@ node ws are paired round by round (bench/pairing.py).
 import json, statistics, sys
 from pairing import paired_ratio
 
-TARGETS = ["c-raw", "nio-raw", "passerelle", "node-ws"]
+TARGETS = ["c-raw", "nio-raw", "passerelle", "uws", "node-ws"]
 LABELS = {"c-raw": "C epoll echo (kernel floor)", "nio-raw": "bare SwiftNIO echo", "passerelle": "Passerelle (RFC 6455)",
-          "node-ws": "node ws"}
-COLORS = {"c-raw": "#777777", "nio-raw": "#a7a7a7", "passerelle": "#2f7d4f", "node-ws": "#3b6fb6"}
+          "uws": "uWebSockets", "node-ws": "node ws"}
+COLORS = {"c-raw": "#777777", "nio-raw": "#a7a7a7", "passerelle": "#2f7d4f", "uws": "#c0392b", "node-ws": "#3b6fb6"}
 KEYS = ["roundTripsPerSecond", "serverCPUMicrosPerRoundTrip", "clientCoreShare"]
 
 runs = [json.loads(line) for line in open(sys.argv[1])]
@@ -38,6 +38,12 @@ for deflate, count in sorted({(r["deflate"], r["connections"]) for r in runs}):
         print(f"  {target:<12} {m['roundTripsPerSecond']:>14,.0f} {m['serverCPUMicrosPerRoundTrip']:>14.2f} "
               f"{m['clientCoreShare']:>11.0%} {(f'{ratio:.2f}×' if ratio else '-'):>10}")
         rows.append({"connections": count, "deflate": deflate, "target": target, **m, "ratioToNode": ratio})
+    # Server CPU per round trip against uWebSockets, paired round by round (issue 27's bar).
+    if "uws" in each and "passerelle" in each:
+        ratio = paired_ratio(each["passerelle"], each["uws"], "serverCPUMicrosPerRoundTrip")
+        if ratio:
+            print(f"  Passerelle's server CPU per round trip / uWebSockets': {ratio:.2f}×")
+            next(r for r in rows if r["connections"] == count and r["deflate"] == deflate and r["target"] == "passerelle")["cpuRatioToUWS"] = ratio
 json.dump(rows, open(sys.argv[2], "w"), indent=1)
 
 # One group of bars per load (connections; 20 B or deflate), one bar per server, on a common scale.

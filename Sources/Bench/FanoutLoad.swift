@@ -22,6 +22,8 @@ public final class FanoutLoad: @unchecked Sendable {
     public let kinds: [(version: ProtocolVersion, deflate: Bool)]
     public let sources: [String]
     public let concurrency: Int
+    /// Members whose connection closes come back, with exponential backoff and full jitter.
+    public let reconnect: Bool
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private var loop: EventLoop { group.next() }
     let state = FanoutState()
@@ -37,7 +39,8 @@ public final class FanoutLoad: @unchecked Sendable {
     static let markerBytes = Array(marker.utf8)
 
     public init(endpoints: [Endpoint], members: Int, kinds: [(version: ProtocolVersion, deflate: Bool)],
-                sources: [String], concurrency: Int) {
+                sources: [String], concurrency: Int, reconnect: Bool = false) {
+        self.reconnect = reconnect
         self.endpoints = endpoints
         self.members = members
         self.kinds = kinds
@@ -85,10 +88,17 @@ public final class FanoutLoad: @unchecked Sendable {
         let index = state.started
         guard index < members else { return }
         state.started += 1
+        connect(slot: index, rejoin: nil)
+    }
+
+    /// On the loop: opens the connection of member `slot` (its instance, kind and source address
+    /// follow from it), first or again after a drop.
+    private func connect(slot index: Int, rejoin: FanoutMember.Rejoin?) {
         let endpoint = endpoints[index % endpoints.count]
         let kind = kinds[index % kinds.count]
-        let member = FanoutMember(load: self, client: BenchClient(host: endpoint.host, port: endpoint.port, path: endpoint.path,
-                                                                  version: kind.version, deflate: kind.deflate))
+        let member = FanoutMember(load: self, slot: index, rejoin: rejoin,
+                                  client: BenchClient(host: endpoint.host, port: endpoint.port, path: endpoint.path,
+                                                      version: kind.version, deflate: kind.deflate))
         var bootstrap = ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(member) }
@@ -114,6 +124,10 @@ public final class FanoutLoad: @unchecked Sendable {
     func settled(_ member: FanoutMember, outcome: Outcome) {
         guard !member.settled else { return }
         member.settled = true
+        if let rejoin = member.rejoin {
+            rejoined(member, rejoin: rejoin, outcome: outcome)
+            return
+        }
         switch outcome {
         case .open:
             state.open += 1
@@ -125,6 +139,69 @@ public final class FanoutLoad: @unchecked Sendable {
         state.settled += 1
         if state.settled == members { state.lastSettled = DispatchTime.now().uptimeNanoseconds }
         connectNext()
+    }
+
+    // MARK: Reconnect storm
+
+    /// Full-jitter exponential backoff (a uniform wait below min(cap, base × 2^attempt)).
+    static let backoffBase = 0.2, backoffCap = 5.0
+
+    /// On the loop: an open member's connection closed (its instance went away).
+    func dropped(_ member: FanoutMember) {
+        guard reconnect, !state.closing else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        state.down += 1
+        state.drops += 1
+        if state.firstDrop == nil { state.firstDrop = now }
+        retry(slot: member.slot, rejoin: FanoutMember.Rejoin(downSince: now, attempt: 0))
+    }
+
+    private func retry(slot: Int, rejoin: FanoutMember.Rejoin) {
+        let ceiling = min(Self.backoffCap, Self.backoffBase * pow(2, Double(rejoin.attempt)))
+        let wait = Double.random(in: 0..<ceiling)
+        loop.scheduleTask(in: .nanoseconds(Int64(wait * 1e9))) { self.connect(slot: slot, rejoin: rejoin) }
+    }
+
+    private func rejoined(_ member: FanoutMember, rejoin: FanoutMember.Rejoin, outcome: Outcome) {
+        switch outcome {
+        case .open:
+            let now = DispatchTime.now().uptimeNanoseconds
+            state.down -= 1
+            state.downNanos.append(now - rejoin.downSince)
+            state.lastRejoin = now
+            state.members.append(member)
+        case .refused:
+            state.refusedAttempts += 1
+            retry(slot: member.slot, rejoin: FanoutMember.Rejoin(downSince: rejoin.downSince, attempt: rejoin.attempt + 1))
+        case .failed:
+            state.failedAttempts += 1
+            retry(slot: member.slot, rejoin: FanoutMember.Rejoin(downSince: rejoin.downSince, attempt: rejoin.attempt + 1))
+        }
+    }
+
+    public struct Storm: Sendable {
+        public var drops = 0, stillDown = 0, refusedAttempts = 0, failedAttempts = 0
+        /// From the first drop to the last member back.
+        public var seconds = 0.0
+        /// Each dropped member's time from its drop to its return.
+        public var downNanos: [UInt64] = []
+    }
+
+    /// Waits until no member is down (at least `settle` seconds after the call, so that drops that
+    /// are still arriving count), or `timeout`; returns what the storm did.
+    public func awaitStorm(settle: Double, timeout: Double) -> Storm {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            let down = (try? loop.submit { self.state.down }.wait()) ?? 0
+            if down == 0 && Date().timeIntervalSince(start) >= settle { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return (try? loop.submit {
+            Storm(drops: self.state.drops, stillDown: self.state.down, refusedAttempts: self.state.refusedAttempts,
+                  failedAttempts: self.state.failedAttempts,
+                  seconds: self.state.firstDrop.map { first in Double((self.state.lastRejoin ?? first) - first) / 1e9 } ?? 0,
+                  downNanos: self.state.downNanos)
+        }.wait()) ?? Storm()
     }
 
     /// One member sends the timed line (`send`), then every member's copy is awaited (up to `timeout`).
@@ -149,7 +226,10 @@ public final class FanoutLoad: @unchecked Sendable {
     }
 
     public func closeAll() {
-        _ = try? loop.submit { for channel in self.state.channels { channel.close(promise: nil) } }.wait()
+        _ = try? loop.submit {
+            self.state.closing = true
+            for channel in self.state.channels { channel.close(promise: nil) }
+        }.wait()
         Thread.sleep(forTimeInterval: 0.5)
     }
 }
@@ -162,27 +242,45 @@ final class FanoutState: @unchecked Sendable {
     var latencyNanos: [UInt64] = []
     var members: [FanoutMember] = []
     var channels: [Channel] = []
+    var closing = false
+    // The reconnect storm.
+    var down = 0, drops = 0, refusedAttempts = 0, failedAttempts = 0
+    var firstDrop: UInt64?, lastRejoin: UInt64?
+    var downNanos: [UInt64] = []
 }
 
 final class FanoutMember: BenchConnection, @unchecked Sendable {
+    /// A member coming back after its connection dropped.
+    struct Rejoin { var downSince: UInt64; var attempt: Int }
+
     private unowned let load: FanoutLoad
+    let slot: Int
+    let rejoin: Rejoin?
     let connectStarted = DispatchTime.now().uptimeNanoseconds
     var settled = false
+    private var opened = false
     private var received = false
 
-    init(load: FanoutLoad, client: BenchClient) {
+    init(load: FanoutLoad, slot: Int, rejoin: Rejoin?, client: BenchClient) {
         self.load = load
+        self.slot = slot
+        self.rejoin = rejoin
         super.init(client: client, scratch: load.scratch)
     }
 
-    override func didOpen() { load.settled(self, outcome: .open) }
+    override func didOpen() {
+        opened = true
+        load.settled(self, outcome: .open)
+    }
 
     override func didFail(refused: Bool) { load.settled(self, outcome: refused ? .refused : .failed) }
 
     override func transportError() { load.settled(self, outcome: .failed) }
 
-    /// Closed before its handshake ended (a member closed later is simply missing from the delivery).
-    override func connectionClosed() { load.settled(self, outcome: .failed) }
+    /// Closed before its handshake ended, or dropped once open (it comes back when the load reconnects).
+    override func connectionClosed() {
+        if opened { load.dropped(self) } else { load.settled(self, outcome: .failed) }
+    }
 
     override func didReceive(lent message: MessageView) {
         guard !received, message.isText, let sent = Self.sendTime(in: message.bytes) else { return }

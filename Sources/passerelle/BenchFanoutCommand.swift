@@ -38,11 +38,23 @@ extension BenchCommand {
         @Option(help: "The line is awaited only once this file exists (without it: right after joining).")
         var goFile: String?
 
+        @Flag(help: "Only join, report and leave: a probe of the handshake latency a new client sees while a storm goes on.")
+        var joinOnly = false
+
         @Flag(help: "This generator's first member sends the line.")
         var send = false
 
         @Option(help: "Seconds allowed for the line to reach every member.")
         var deliveryTimeout: Double = 60
+
+        @Flag(help: "Members whose connection closes come back (full-jitter exponential backoff: a uniform wait below min(5 s, 0.2 s × 2^attempt)).")
+        var reconnect = false
+
+        @Option(help: "Written (JSON: the figures so far) once the line was awaited.")
+        var deliveredFile: String?
+
+        @Option(help: "With --reconnect: after the line, stay until this file exists, then until no member is down; report the reconnect storm.")
+        var stormUntil: String?
 
         @Option(help: "Written at the end (JSON): every member's handshake and delivery time in microseconds, for percentiles over several generators.")
         var samplesFile: String?
@@ -62,7 +74,8 @@ extension BenchCommand {
                     return FanoutLoad.Endpoint(host: target.host, port: target.port, path: target.path)
                 } catch { throw ValidationError("\(url): \(error)") }
             }
-            let load = FanoutLoad(endpoints: endpoints, members: members, kinds: mix.kinds, sources: source, concurrency: concurrency)
+            let load = FanoutLoad(endpoints: endpoints, members: members, kinds: mix.kinds, sources: source, concurrency: concurrency,
+                                  reconnect: reconnect)
             let joined = load.join(timeout: joinTimeout)
             let handshakes = Self.percentiles(joined.handshakeNanos)
             var figures: [String: Any] = [
@@ -72,6 +85,17 @@ extension BenchCommand {
             ]
             if let readyFile {
                 try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]).write(to: URL(fileURLWithPath: readyFile))
+            }
+            if joinOnly {
+                load.closeAll()
+                if json {
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    print(String(format: "fanout: %d of %d joined (%d refused, %d failed); handshake p50 %.1f ms, p99 %.1f ms, longest %.1f ms",
+                                 joined.open, members, joined.refused, joined.failed, handshakes.p50, handshakes.p99, handshakes.max))
+                }
+                if joined.open < members { throw ExitCode(1) }
+                return
             }
             if let goFile {
                 let deadline = Date().addingTimeInterval(joinTimeout)
@@ -84,9 +108,28 @@ extension BenchCommand {
             figures["deliveryP50Millis"] = latencies.p50
             figures["deliveryP99Millis"] = latencies.p99
             figures["lastDeliveryMillis"] = latencies.max
+            if let deliveredFile {
+                try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]).write(to: URL(fileURLWithPath: deliveredFile))
+            }
+            var storm: FanoutLoad.Storm?
+            if let stormUntil {
+                while !FileManager.default.fileExists(atPath: stormUntil) { Thread.sleep(forTimeInterval: 0.05) }
+                let outcome = load.awaitStorm(settle: 1, timeout: 300)
+                let down = Self.percentiles(outcome.downNanos)
+                figures["stormDrops"] = outcome.drops
+                figures["stormStillDown"] = outcome.stillDown
+                figures["stormSeconds"] = outcome.seconds
+                figures["stormRefusedAttempts"] = outcome.refusedAttempts
+                figures["stormFailedAttempts"] = outcome.failedAttempts
+                figures["stormDownP50Millis"] = down.p50
+                figures["stormDownP99Millis"] = down.p99
+                figures["stormDownMaxMillis"] = down.max
+                storm = outcome
+            }
             if let samplesFile {
                 let samples: [String: [UInt64]] = ["handshakeMicros": joined.handshakeNanos.map { $0 / 1000 },
-                                                   "deliveryMicros": delivered.latencyNanos.map { $0 / 1000 }]
+                                                   "deliveryMicros": delivered.latencyNanos.map { $0 / 1000 },
+                                                   "downMicros": (storm?.downNanos ?? []).map { $0 / 1000 }]
                 try JSONSerialization.data(withJSONObject: samples).write(to: URL(fileURLWithPath: samplesFile))
             }
             load.closeAll()
@@ -98,8 +141,14 @@ extension BenchCommand {
                              joined.open, members, joined.refused, joined.failed, joined.seconds,
                              joined.seconds > 0 ? Double(joined.open) / joined.seconds : 0, handshakes.p50, handshakes.p99,
                              delivered.received, latencies.p50, latencies.p99, latencies.max))
+                if let storm {
+                    let down = Self.percentiles(storm.downNanos)
+                    print(String(format: "storm: %d dropped, all but %d back %.2f s after the first drop; down p50 %.0f ms, p99 %.0f ms, longest %.0f ms; "
+                                 + "%d attempts refused (HTTP), %d failed (TCP)",
+                                 storm.drops, storm.stillDown, storm.seconds, down.p50, down.p99, down.max, storm.refusedAttempts, storm.failedAttempts))
+                }
             }
-            if joined.open < members || delivered.received < joined.open { throw ExitCode(1) }
+            if joined.open < members || delivered.received < joined.open || (storm?.stillDown ?? 0) > 0 { throw ExitCode(1) }
         }
 
         static func percentiles(_ nanos: [UInt64]) -> (p50: Double, p99: Double, max: Double) {
