@@ -36,12 +36,16 @@ struct Decode: ParsableCommand {
     @Option(name: .customLong("tls-keylog"), help: ArgumentHelp("An NSS key log (SSLKEYLOGFILE format) that opens the capture's TLS sessions.", valueName: "file"))
     var tlsKeyLog: String?
 
+    @Option(help: ArgumentHelp("Seconds that bytes after a missing segment wait for it before it is declared lost (default: 1 with -, until the connection ends for a file).", valueName: "seconds"))
+    var holdSeconds: Double?
+
     @Option(help: "Bytes held of one unfinished message (memory stays bounded on an endless stream); longer ones are shown without content.")
     var maxMessageBytes: Int = 16 << 20
 
     func validate() throws {
         guard maxPayload >= 0 else { throw ValidationError("--max-payload must be ≥ 0") }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
+        if let holdSeconds { guard holdSeconds > 0 else { throw ValidationError("--hold-seconds must be positive") } }
     }
 
     func run() throws {
@@ -53,7 +57,10 @@ struct Decode: ParsableCommand {
             guard let follower = KeyLogFollower(path: path) else { throw ValidationError("cannot read the key log \(path)") }
             return follower
         }
-        var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload, maxMessageBytes: maxMessageBytes),
+        // Live, a dropped segment never comes: waiting for the connection's end would stop the view.
+        let hold = holdSeconds ?? (live ? 1 : nil)
+        var decoder = CaptureDecoder(options: .init(port: port, connection: connection, maxPayload: maxPayload, maxMessageBytes: maxMessageBytes,
+                                                    maxHoldNanoseconds: hold.map { Int64($0 * 1e9) }),
                                      secrets: keyLog?.readNewLines() ?? TLSSecrets())
         let output = FileHandle.standardOutput
         func emit(_ records: [DecodeRecord]) throws {

@@ -14,7 +14,13 @@ public struct CaptureDecoder {
         /// What is held of one unfinished message; longer ones are shown without content.
         public var maxMessageBytes: Int
 
-        public init(port: UInt16? = nil, connection: Int? = nil, maxPayload: Int = 256, maxMessageBytes: Int = 16 << 20) {
+        /// Live: out-of-order bytes waiting this long (capture time) for a missing segment go out,
+        /// the segment declared lost. nil: they wait for the connection's end (or 4 MiB held).
+        public var maxHoldNanoseconds: Int64?
+
+        public init(port: UInt16? = nil, connection: Int? = nil, maxPayload: Int = 256, maxMessageBytes: Int = 16 << 20,
+                    maxHoldNanoseconds: Int64? = nil) {
+            self.maxHoldNanoseconds = maxHoldNanoseconds
             self.maxMessageBytes = maxMessageBytes
             self.port = port
             self.connection = connection
@@ -54,6 +60,8 @@ public struct CaptureDecoder {
     private var flows: [ConnectionKey: Flow] = [:]
     private var nextID = 1
     private var lastTimestamp: Int64 = 0
+    /// Capture time of the last look for held bytes past `maxHoldNanoseconds`.
+    private var lastHoldCheck: Int64 = 0
     public private(set) var statistics = Statistics()
 
     /// The unordered endpoint pair of a connection.
@@ -138,7 +146,8 @@ public struct CaptureDecoder {
         flows[key] = nil   // unique while it mutates
         let direction: Direction = segment.source == flow.session.client ? .c2s : .s2c
         let wasWebSocket = flow.session.isWebSocket
-        let chunks = flow.reassembly[direction]!.accept(sequence: segment.sequence, syn: segment.syn, payload: segment.payload)
+        let chunks = flow.reassembly[direction]!.accept(sequence: segment.sequence, syn: segment.syn, payload: segment.payload,
+                                                        at: packet.timestamp)
         for chunk in chunks {
             if case .data(let bytes) = chunk { flow.bytes[direction, default: 0] += bytes.count }
             records += flow.session.feed(chunk, direction: direction, at: packet.timestamp, secrets: secrets)
@@ -151,6 +160,28 @@ public struct CaptureDecoder {
         flow.last = packet.timestamp
         if segment.rst || (segment.fin && flow.finishedBothWays(after: direction)) { flow.finished = true }
         flows[key] = flow
+        return records + releaseStaleHolds(at: packet.timestamp)
+    }
+
+    /// Live: flows whose held bytes waited longer than `maxHoldNanoseconds` for a lost segment go on
+    /// without it (looked at every tenth of the hold, over every flow).
+    private mutating func releaseStaleHolds(at now: Int64) -> [DecodeRecord] {
+        guard let hold = options.maxHoldNanoseconds, now - lastHoldCheck >= hold / 10 else { return [] }
+        lastHoldCheck = now
+        var records: [DecodeRecord] = []
+        for key in flows.keys {
+            guard var flow = flows[key], flow.reassembly.values.contains(where: { $0.holdingSince.map { $0 < now - hold } ?? false }) else { continue }
+            flows[key] = nil
+            var released: [DecodeRecord] = []
+            for direction in [Direction.c2s, .s2c] {
+                for chunk in flow.reassembly[direction]!.releaseHeld(before: now - hold) {
+                    released += flow.session.feed(chunk, direction: direction, at: now, secrets: secrets)
+                }
+            }
+            flow.violations += released.filter { if case .violation = $0 { return true }; return false }.count
+            flows[key] = flow
+            records += released
+        }
         return records
     }
 

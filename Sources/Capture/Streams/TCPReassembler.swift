@@ -15,6 +15,8 @@ public struct TCPReassembler: Sendable {
     public private(set) var missingBytes = 0
     private var pending: [UInt32: [UInt8]] = [:]
     private var pendingBytes = 0
+    /// When (capture time, ns) the bytes held now started to be held: nil while nothing is.
+    public private(set) var holdingSince: Int64?
     /// Out-of-order bytes held before the missing data is declared lost.
     public let maxPendingBytes: Int
 
@@ -27,7 +29,8 @@ public struct TCPReassembler: Sendable {
         Int(Int32(bitPattern: sequence &- (nextSequence ?? sequence)))
     }
 
-    public mutating func accept(sequence: UInt32, syn: Bool, payload: [UInt8]) -> [Chunk] {
+    /// `timestamp`: the segment's capture time, which `releaseHeld(before:)` measures holds by.
+    public mutating func accept(sequence: UInt32, syn: Bool, payload: [UInt8], at timestamp: Int64 = 0) -> [Chunk] {
         var sequence = sequence
         if syn {
             if nextSequence == nil { nextSequence = sequence &+ 1 }
@@ -46,6 +49,7 @@ public struct TCPReassembler: Sendable {
             return []
         }
         if distance > 0 {
+            if pending.isEmpty { holdingSince = timestamp }
             if (pending[sequence]?.count ?? 0) < payload.count {
                 pendingBytes += payload.count - (pending[sequence]?.count ?? 0)
                 pending[sequence] = payload
@@ -70,6 +74,14 @@ public struct TCPReassembler: Sendable {
         return chunks
     }
 
+    /// A live capture: bytes held since before `deadline` go out, the missing ones before them
+    /// declared lost — a segment that a capture dropped never comes (a retransmission later than
+    /// this is then counted as retransmitted, its bytes as missing).
+    public mutating func releaseHeld(before deadline: Int64) -> [Chunk] {
+        guard let since = holdingSince, since < deadline else { return [] }
+        return flush()
+    }
+
     private mutating func drainPending() -> [Chunk] {
         var chunks: [Chunk] = []
         while let (sequence, bytes) = pending.min(by: { offset(of: $0.key) < offset(of: $1.key) }), offset(of: sequence) <= 0 {
@@ -82,6 +94,7 @@ public struct TCPReassembler: Sendable {
             chunks.append(.data(fresh))
             nextSequence = nextSequence! &+ UInt32(fresh.count)
         }
+        if pending.isEmpty { holdingSince = nil }
         return chunks
     }
 
