@@ -271,18 +271,17 @@ struct Serve: ParsableCommand {
                 logger.info("raised the file-descriptor limit", metadata: ["from": "\(old)", "to": "\(descriptors.soft)"])
             }
             if descriptors.isShort {
-                // Past the descriptors, accept() fails and clients wait unanswered: a limit the
-                // descriptors can hold answers them 503 instead.
-                configuration.maxConnections = descriptors.connectionCapacity
-                logger.warning("file-descriptor limit below --max-connections: fewer connections accepted", metadata: [
+                // Past the descriptors, accept() fails with EMFILE: new connections wait in the
+                // kernel's backlog until others close (the gateway warns once and keeps serving).
+                logger.warning("file-descriptor limit below --max-connections", metadata: [
                     "descriptorLimit": "\(descriptors.soft)", "maxConnections": "\(maxConnections)",
-                    "accepted": "\(descriptors.connectionCapacity)", "beyond": "503 Service Unavailable",
+                    "beyond": "new connections wait in the kernel's backlog until others close",
                     "hint": "ulimit -n \(descriptors.needed) (the hard limit is the ceiling)",
                 ])
             }
-            logger.info("connections: at most \(configuration.maxConnections) at once", metadata: [
-                "descriptorLimit": "\(descriptors.soft)", "reservedDescriptors": "\(DescriptorLimit.reserve)",
-                "perAddress": "\(configuration.maxConnectionsPerAddress)",
+            logger.info("connections: at most \(min(configuration.maxConnections, descriptors.connectionCapacity)) at once", metadata: [
+                "maxConnections": "\(configuration.maxConnections)", "descriptorLimit": "\(descriptors.soft)",
+                "reservedDescriptors": "\(DescriptorLimit.reserve)", "perAddress": "\(configuration.maxConnectionsPerAddress)",
             ])
         }
         let server: GatewayServer
