@@ -112,7 +112,7 @@ public final class FanoutLoad: @unchecked Sendable {
         }
         bootstrap.connect(host: endpoint.host, port: endpoint.port).whenComplete { result in
             switch result {
-            case .success(let channel): self.state.channels.append(channel)
+            case .success(let channel): self.state.channels[index] = channel   // a rejoin's channel replaces the dropped one
             case .failure: self.settled(member, outcome: .failed)
             }
         }
@@ -228,7 +228,7 @@ public final class FanoutLoad: @unchecked Sendable {
     public func closeAll() {
         _ = try? loop.submit {
             self.state.closing = true
-            for channel in self.state.channels { channel.close(promise: nil) }
+            for channel in self.state.channels.values { channel.close(promise: nil) }
         }.wait()
         Thread.sleep(forTimeInterval: 0.5)
     }
@@ -241,7 +241,8 @@ final class FanoutState: @unchecked Sendable {
     var handshakeNanos: [UInt64] = []
     var latencyNanos: [UInt64] = []
     var members: [FanoutMember] = []
-    var channels: [Channel] = []
+    /// Each member's channel by slot: the latest one, once a member rejoins.
+    var channels: [Int: Channel] = [:]
     var closing = false
     // The reconnect storm.
     var down = 0, drops = 0, refusedAttempts = 0, failedAttempts = 0

@@ -17,26 +17,15 @@ import Testing
     ]
 
     @Test func wssDecodesLikeTsharkFromTheFileTheSecretsBlockAndLive() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-wss-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let keyLog = folder.appendingPathComponent("keys.log"), file = folder.appendingPathComponent("wss.pcapng")
-        var configuration = GatewayConfiguration(port: 0)
-        configuration.tls = TLSSettings(certificateChainPath: TestCertificate.files.certificate, privateKeyPath: TestCertificate.files.key,
-                                        minimumVersion: .tls12, keyLogPath: keyLog.path)
-        let gateway = try TestGateway(configuration)
-        let filter = "tcp port \(gateway.port)"
+        let capture = try CapturedTLSGateway(name: "wss")
+        defer { capture.removeFolder() }
+        let (gateway, keyLog, file, filter) = (capture.gateway, capture.keyLog, capture.file, capture.filter)
         let binary = GatewayLifecycleTests.binary.path
-        let dumpcap = try PeerProcess.start("dumpcap", ["-q", "-i", "lo", "-f", filter, "-w", file.path], unblockSignals: true)
         // The live view: the key log is empty now; the decoder reads it again as it grows.
         let live = try PeerProcess.start("sh", ["-c", "dumpcap -q -i lo -f '\(filter)' -w - 2>/dev/null | exec '\(binary)' decode --json --tls-keylog '\(keyLog.path)' -"],
                                          unblockSignals: true)
         defer { _ = try? PeerProcess.run("pkill", ["-INT", "-f", filter]) }
-        let ready = Date().addingTimeInterval(10)
-        while ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0) == 0 && Date() < ready {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Thread.sleep(forTimeInterval: 1)
+        try capture.waitUntilCapturing()
 
         var texts: [[String]] = []
         for (index, suite) in Self.suites.enumerated() {
@@ -61,9 +50,7 @@ import Testing
         let liveRecords = Self.jsonRecords(live.outputSoFar)
         #expect(Self.texts(liveRecords) == Self.echoed(texts), "the live view decrypted every message as it came")
 
-        Thread.sleep(forTimeInterval: 0.5)
-        kill(dumpcap.process.processIdentifier, SIGINT)
-        #expect(dumpcap.finish(timeout: 10).status == 0)
+        capture.stop()
         _ = try PeerProcess.run("pkill", ["-INT", "-f", filter])
         _ = live.finish(timeout: 10)
 
@@ -110,7 +97,7 @@ import Testing
         #expect(ourTexts == theirTexts, "texts (inflated) as tshark decrypts them")
 
         // The keys inside the pcapng (editcap --inject-secrets) do what the key log does.
-        let embedded = folder.appendingPathComponent("wss-secrets.pcapng")
+        let embedded = capture.folder.appendingPathComponent("wss-secrets.pcapng")
         let editcap = try PeerProcess.run("editcap", ["--inject-secrets", "tls,\(keyLog.path)", file.path, embedded.path])
         #expect(editcap.status == 0, "\(editcap)")
         let fromBlock = try PeerProcess.run(binary, ["decode", "--json", "--max-payload", "1000", embedded.path])
@@ -121,20 +108,10 @@ import Testing
     /// alone): each direction's next secret is derived and every message still opens. A TLS 1.2 CBC
     /// suite (outside the AEAD list) is named and left undecoded, said so.
     @Test func keyUpdatesAreFollowedAndACBCSuiteIsSaid() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-keyupdate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let keyLog = folder.appendingPathComponent("keys.log"), file = folder.appendingPathComponent("wss.pcapng")
-        var configuration = GatewayConfiguration(port: 0)
-        configuration.tls = TLSSettings(certificateChainPath: TestCertificate.files.certificate, privateKeyPath: TestCertificate.files.key,
-                                        minimumVersion: .tls12, keyLogPath: keyLog.path)
-        let gateway = try TestGateway(configuration)
-        let dumpcap = try PeerProcess.start("dumpcap", ["-q", "-i", "lo", "-f", "tcp port \(gateway.port)", "-w", file.path], unblockSignals: true)
-        let ready = Date().addingTimeInterval(10)
-        while ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0) == 0 && Date() < ready {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Thread.sleep(forTimeInterval: 1)
+        let capture = try CapturedTLSGateway(name: "keyupdate")
+        defer { capture.removeFolder() }
+        let (gateway, keyLog, file) = (capture.gateway, capture.keyLog, capture.file)
+        try capture.waitUntilCapturing()
         // s_client reads a line that is only "K" or "k" as a command: each goes alone, after a pause.
         // The frames are masked with the key 00000000 (allowed: RFC 6455 §5.3 asks only for a mask).
         let frame = { (text: String) in "printf '\\201\\\(String(0x80 + text.utf8.count, radix: 8))\\0\\0\\0\\0\(text)'" }
@@ -149,9 +126,7 @@ import Testing
                                               "wss://127.0.0.1:\(gateway.port)/echo", "--tls", "TLSv1.2", "--cipher", "ECDHE-RSA-AES128-SHA", "cbc"])
         #expect(cbc.status == 0, "\(cbc)")
         _ = gateway.closedConnections(atLeast: 2)
-        Thread.sleep(forTimeInterval: 0.5)
-        kill(dumpcap.process.processIdentifier, SIGINT)
-        #expect(dumpcap.finish(timeout: 10).status == 0)
+        capture.stop()
 
         let tshark = try PeerProcess.run("tshark", ["-r", file.path, "-o", "tls.keylog_file:\(keyLog.path)", "-d", "tcp.port==\(gateway.port),tls",
                                                     "-Y", "tls.handshake.type == 24", "-T", "fields", "-e", "tcp.srcport"])

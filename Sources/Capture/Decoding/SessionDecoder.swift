@@ -63,9 +63,9 @@ struct SessionDecoder {
             switch output {
             case .plaintext(let direction, let bytes):
                 records += feedClear(.data(bytes), direction: direction, time: time, secrets: secrets)
-            case .lost(let direction, let bytes, let exact, let cause):
+            case .lost(let direction, let bytes, let cause):
                 if case .open = phase {
-                    records += decoders[direction]?.gap(bytes: bytes, time: time, exact: exact, cause: cause) ?? []
+                    records += decoders[direction]?.gap(bytes: bytes, time: time, exact: false, cause: cause) ?? []
                 } else {
                     records += feedClear(.gap(bytes: bytes), direction: direction, time: time, secrets: secrets)
                 }
@@ -216,9 +216,9 @@ struct SessionDecoder {
         let sample = Array(clientBytes.readable.prefix(4096)) + Array(serverBytes.readable.prefix(4096))
         guard !sample.isEmpty else { return [] }
         for bytes in [clientBytes, serverBytes] {
-            let head = Array(bytes.readable.prefix(3))
-            // RFC 8446 §5.1: content type 20–23, version 3.x: TLS records, not WebSocket frames.
-            if head.count == 3, (0x14...0x17).contains(head[0]), head[1] == 0x03, head[2] <= 0x04 {
+            let head = Array(bytes.readable.prefix(5))
+            // RFC 8446 §5.1: a record header (content type, version 3.x, length) — TLS, not WebSocket frames.
+            if head.count == 5, TLSRecord.plausibleHeader(type: head[0], major: head[1], minor: head[2], length: Int(head[3]) << 8 | Int(head[4])) {
                 // Decoding records as frames would print violations no peer committed.
                 isOpaqueTLS = true
                 announced = true

@@ -9,8 +9,9 @@
 struct TLSConnectionDecryptor {
     enum Output: Hashable {
         case plaintext(Direction, [UInt8])
-        /// Application data that will never come out: `bytes` is exact only when `exact`.
-        case lost(Direction, bytes: Int, exact: Bool, cause: String)
+        /// Application data that will never come out. `bytes` counts ciphertext (record headers, tags
+        /// and padding included), so the plaintext lost is at most that: never an exact count.
+        case lost(Direction, bytes: Int, cause: String)
     }
 
     /// "TLS 1.3, TLS_AES_128_GCM_SHA256" once the ServerHello is read.
@@ -96,7 +97,7 @@ struct TLSConnectionDecryptor {
                 outputs += drain(&side, direction: direction, secrets: secrets, atTheEnd: true)
             }
             if case .realigning(let missing) = side.phase {
-                outputs.append(.lost(direction, bytes: missing + side.splitter.buffered, exact: false,
+                outputs.append(.lost(direction, bytes: missing + side.splitter.buffered,
                                      cause: "TLS: \(missing) bytes missing from the capture and no record after them that opens"))
                 side.phase = .stopped
             }
@@ -113,7 +114,7 @@ struct TLSConnectionDecryptor {
                     guard case .realigning(let missing) = side.phase else { return outputs }
                     if side.splitter.buffered > Self.maxRealignBytes {
                         side.phase = .stopped
-                        outputs.append(.lost(direction, bytes: missing + side.splitter.buffered, exact: false,
+                        outputs.append(.lost(direction, bytes: missing + side.splitter.buffered,
                                              cause: "TLS: \(missing) bytes missing from the capture, and no record boundary found after them"))
                     }
                     return outputs
@@ -126,7 +127,7 @@ struct TLSConnectionDecryptor {
                 side.phase = .stopped
                 let header = notARecord.header.map { String($0, radix: 16) }.joined(separator: " ")
                 if decrypting {
-                    outputs.append(.lost(direction, bytes: side.splitter.buffered, exact: false, cause: "TLS: bytes that are not a record (\(header))"))
+                    outputs.append(.lost(direction, bytes: side.splitter.buffered, cause: "TLS: bytes that are not a record (\(header))"))
                 } else if problem == nil {
                     problem = "bytes that are not a TLS record (\(header)) in the \(direction.arrow) stream"
                 }
@@ -160,7 +161,7 @@ struct TLSConnectionDecryptor {
                 problem = problem ?? "the key log's keys do not open this session's records"
                 return []
             }
-            return [.lost(direction, bytes: record.fragment.count, exact: false,
+            return [.lost(direction, bytes: record.fragment.count,
                           cause: "TLS: record \(side.records) of this direction does not open with the key log's keys; nothing after it is decrypted")]
         }
         decrypting = true
@@ -313,7 +314,7 @@ struct TLSConnectionDecryptor {
                     side.phase = .stopped
                     let lost = missing + passed
                     passed = 0
-                    return .lost(direction, bytes: lost, exact: false,
+                    return .lost(direction, bytes: lost,
                                  cause: "TLS: \(lost) bytes missing from the capture, and no record after them opened within \(Self.maxTrialOpens) trials; nothing after them is decrypted")
                 }
                 side.trialsLeft -= 1
@@ -323,7 +324,7 @@ struct TLSConnectionDecryptor {
                 let lost = missing + passed
                 passed = 0
                 side.phase = .protected
-                return .lost(direction, bytes: lost, exact: false,
+                return .lost(direction, bytes: lost,
                              cause: "TLS: \(lost) bytes (\(lostRecords) record\(lostRecords == 1 ? "" : "s")) missing from the capture; decryption resumes at the next record that opens")
             }
             // Not a record of this session at this offset: look further.
