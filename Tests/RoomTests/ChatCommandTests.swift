@@ -41,6 +41,37 @@ import Room
 }
 
 @Suite struct ChatRoomTests {
+    /// Members leave from anywhere in the room and come back: the room still delivers in join
+    /// order, finds each sender, and tells only the `passerelle` members — through the compaction
+    /// that drops the leavers' slots once they are half the room.
+    @Test func joinOrderSendersAndPresenceHoldThroughLeavesAndCompaction() {
+        var room = ChatRoom()
+        for id in 1...1000 { _ = room.join(id, dialect: id % 100 == 0 ? .passerelle : .tutorial, version: .rfc6455) }
+        for id in stride(from: 1, through: 999, by: 2) { #expect(room.leave(id).map(\.to) == Array(stride(from: 100, through: 1000, by: 100))) }
+        #expect(room.count == 500)
+        #expect(room.members.map(\.id) == Array(stride(from: 2, through: 1000, by: 2)))
+        let left = room.leave(2)   // the 501st leaver: half the slots are holes, the room compacts
+        #expect(left.map(\.to) == Array(stride(from: 100, through: 1000, by: 100)))
+        #expect(left.first?.text == #"{"action":"ws/room/presence","msg":{"event":"leave","members":499}}"#)
+        #expect(room.leave(2).isEmpty, "a member leaves once")
+        #expect(room.join(2, dialect: .tutorial, version: .hixie76).count == 10, "the rich members hear the join")
+        let (deliveries, _) = room.receive(.text(ChatCommandTests.tutorialFrame), from: 2)
+        #expect(deliveries.map(\.to) == Array(stride(from: 4, through: 1000, by: 2)) + [2])
+        #expect(deliveries.last?.text == #"{"action":"ws/chat/in","msg":{"from":"Tom","message":"Salut"}}"#)
+        #expect(room.interpret(.text(ChatCommandTests.tutorialFrame), from: 3) == .refuse(replies: [], reason: "not a member"))
+        #expect(room.historyReply(to: 1000, lines: [], after: 0).count == 1, "a rich member found after compaction")
+    }
+
+    /// A room of tutorial pages alone encodes no presence: nobody would read it.
+    @Test func presenceIsOnlyForPasserelleMembers() {
+        var room = ChatRoom()
+        #expect(room.join(1, dialect: .tutorial, version: .hixie76).isEmpty)
+        #expect(room.join(2, dialect: .tutorial, version: .hixie75).isEmpty)
+        #expect(room.join(3, dialect: .passerelle, version: .rfc6455).map(\.to) == [3])
+        #expect(room.leave(3).isEmpty, "the last rich member is gone: nobody to tell")
+        #expect(room.leave(1).isEmpty)
+    }
+
     @Test func everyMemberGetsTheLineInItsDialectTheSenderIncluded() {
         var room = ChatRoom()
         _ = room.join(1, dialect: .tutorial, version: .hixie76)
