@@ -110,26 +110,53 @@ public struct ChatRoom {
     /// lines only through the echo), each in its dialect. `sequence` is the room's order: this
     /// room's own counter, or the cluster's per-room sequence when instances share the room.
     public func broadcast(_ line: ChatLine, sequence: UInt64, via: String) -> [Delivery] {
-        let tutorial = ChatEncoding.tutorial(line)
-        let passerelle = ChatEncoding.passerelle(line, sequence: sequence, via: via)
+        let texts = Self.texts(of: line, sequence: sequence, via: via)
         var deliveries: [Delivery] = []
         deliveries.reserveCapacity(count)
         for case let member? in slots {
-            deliveries.append(Delivery(to: member.id, text: member.dialect == .tutorial ? tutorial : passerelle))
+            deliveries.append(Delivery(to: member.id, text: texts.in(member.dialect)))
         }
         return deliveries
     }
 
-    /// A message from a member on a single instance: interpreted, numbered by this room, delivered.
-    public mutating func receive(_ message: Message, from id: MemberID) -> (deliveries: [Delivery], note: Note) {
+    /// A numbered line as each dialect shows it: what `broadcast` hands every member of that dialect.
+    public struct LineTexts: Sendable {
+        public let tutorial: String
+        public let passerelle: String
+
+        public func `in`(_ dialect: ChatDialect) -> String { dialect == .tutorial ? tutorial : passerelle }
+    }
+
+    public static func texts(of line: ChatLine, sequence: UInt64, via: String) -> LineTexts {
+        LineTexts(tutorial: ChatEncoding.tutorial(line), passerelle: ChatEncoding.passerelle(line, sequence: sequence, via: via))
+    }
+
+    /// What a member's message does on a single instance: a line numbered by this room for every
+    /// member (`broadcast`, or `texts` for a shell that hands one text to many members at once),
+    /// or replies to the sender alone.
+    public enum Outcome: Hashable, Sendable {
+        case line(ChatLine, sequence: UInt64, via: String, repaired: Bool)
+        case replies([Delivery], reason: String)
+    }
+
+    public mutating func handle(_ message: Message, from id: MemberID) -> Outcome {
         switch interpret(message, from: id) {
         case .say(let line, let via, let repaired):
             sequence += 1
-            return (broadcast(line, sequence: sequence, via: via), .broadcast(line, sequence: sequence, repaired: repaired))
+            return .line(line, sequence: sequence, via: via, repaired: repaired)
         case .history:
-            return (errorReply(to: id, "history is kept only by a cluster (--cluster)"),
-                    .dropped(reason: "history without a cluster"))
+            return .replies(errorReply(to: id, "history is kept only by a cluster (--cluster)"), reason: "history without a cluster")
         case .refuse(let replies, let reason):
+            return .replies(replies, reason: reason)
+        }
+    }
+
+    /// A message from a member on a single instance: interpreted, numbered by this room, delivered.
+    public mutating func receive(_ message: Message, from id: MemberID) -> (deliveries: [Delivery], note: Note) {
+        switch handle(message, from: id) {
+        case .line(let line, let sequence, let via, let repaired):
+            return (broadcast(line, sequence: sequence, via: via), .broadcast(line, sequence: sequence, repaired: repaired))
+        case .replies(let replies, let reason):
             return (replies, .dropped(reason: reason))
         }
     }

@@ -35,6 +35,10 @@ final class RoomHub: @unchecked Sendable {
     let loop: EventLoop
     private var room = ChatRoom()
     private var members: [Int: RoomMember] = [:]
+    /// Every member grouped by event loop and dialect, in join order: a line goes to each group in
+    /// one task, with no per-member lookup or delivery record. Built at the first line after a
+    /// join or leave, so a room whose members stay put reuses it line after line.
+    private var lineGroups: [LineGroup]?
     private let logger: Logger
     /// Members right now, readable from any thread (`/metrics`).
     private let memberGauge = Atomic<Int>(0)
@@ -55,7 +59,7 @@ final class RoomHub: @unchecked Sendable {
     func clusterDelivered(_ records: [ClusterRecord]) {
         loop.execute {
             for record in records {
-                self.dispatch(self.room.broadcast(record.line, sequence: UInt64(record.sequence), via: record.via))
+                self.broadcast(ChatRoom.texts(of: record.line, sequence: UInt64(record.sequence), via: record.via))
             }
         }
     }
@@ -63,6 +67,7 @@ final class RoomHub: @unchecked Sendable {
     func join(_ member: RoomMember, dialect: ChatDialect, version: ProtocolVersion) {
         loop.execute {
             self.members[member.id] = member
+            self.lineGroups = nil
             self.dispatch(self.room.join(member.id, dialect: dialect, version: version))
             self.memberGauge.store(self.room.count, ordering: .relaxed)
         }
@@ -72,6 +77,7 @@ final class RoomHub: @unchecked Sendable {
         loop.execute {
             self.dispatch(self.room.leave(id))
             self.members.removeValue(forKey: id)
+            self.lineGroups = nil
             self.memberGauge.store(self.room.count, ordering: .relaxed)
         }
     }
@@ -82,18 +88,31 @@ final class RoomHub: @unchecked Sendable {
                 self.publish(message, from: id, through: cluster)
                 return
             }
-            let (deliveries, note) = self.room.receive(message, from: id)
-            switch note {
-            case .broadcast(let line, let sequence, let repaired):
+            switch self.room.handle(message, from: id) {
+            case .line(let line, let sequence, let via, let repaired):
                 self.logger.debug("chat line", metadata: ["from": "\(id)", "seq": "\(sequence)", "repaired": "\(repaired)",
                                                           "bytes": "\(line.message.utf8.count)"])
                 if line.message == "demo.stop" {
                     self.logger.notice("demo.stop received: broadcast as a line, the server keeps running", metadata: ["from": "\(id)"])
                 }
-            case .dropped(let reason):
+                self.broadcast(ChatRoom.texts(of: line, sequence: sequence, via: via))
+            case .replies(let replies, let reason):
                 self.logger.info("message dropped", metadata: ["from": "\(id)", "reason": "\(reason)"])
+                self.dispatch(replies)
             }
-            self.dispatch(deliveries)
+        }
+    }
+
+    /// One line to every member (ChatRoom.broadcast's rule: each in its dialect), one task per
+    /// event loop and dialect.
+    private func broadcast(_ texts: ChatRoom.LineTexts) {
+        if lineGroups == nil { lineGroups = LineGroup.grouping(room.members, as: members) }
+        for group in lineGroups! {
+            let (text, recipients) = (texts.in(group.dialect), group.members)
+            group.loop.execute {
+                let line = PreparedLine(text: text)
+                for member in recipients { member.deliver(line) }
+            }
         }
     }
 
@@ -161,5 +180,26 @@ final class RoomHub: @unchecked Sendable {
                 for member in recipients { member.deliver(line) }
             }
         }
+    }
+}
+
+/// The members of one event loop that read one dialect, in join order.
+struct LineGroup {
+    let loop: EventLoop
+    let dialect: ChatDialect
+    var members: [RoomMember]
+
+    /// `room`'s members (join order) grouped by loop and dialect, groups in order of first appearance.
+    static func grouping(_ room: [ChatRoom.Member], as members: [Int: RoomMember]) -> [LineGroup] {
+        var groups: [LineGroup] = []
+        for roomMember in room {
+            guard let member = members[roomMember.id] else { continue }
+            if let index = groups.firstIndex(where: { $0.loop === member.eventLoop && $0.dialect == roomMember.dialect }) {
+                groups[index].members.append(member)
+            } else {
+                groups.append(LineGroup(loop: member.eventLoop, dialect: roomMember.dialect, members: [member]))
+            }
+        }
+        return groups
     }
 }
