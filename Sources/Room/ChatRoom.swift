@@ -27,7 +27,7 @@ public struct ChatRoom {
         case dropped(reason: String)
     }
 
-    /// The members in join order, with holes where members left (filled in by `compact()`), and
+    /// The members in join order, with holes where members left (dropped by `compact()`), and
     /// each member's slot: joining, leaving and finding a message's sender take constant time
     /// whatever the room's size — a fleet of 100,000 joins in linear time, not quadratic.
     private var slots: [Member?] = []
