@@ -57,13 +57,26 @@ public struct FixtureBytesValue: Sendable, Decodable {
             guard let folder else { throw ConformanceError.badCase("{\"file\": \"\(path)\"} where no folder holds files (the built-in suite)") }
             return Array(try Data(contentsOf: folder.appendingPathComponent(path)))
         case .repeatNode(let unit, let count):
-            let bytes = try resolve(unit, folder: folder)
-            var result: [UInt8] = []
-            result.reserveCapacity(bytes.count * count)
-            for _ in 0..<count { result += bytes }
-            return result
+            return repeated(try resolve(unit, folder: folder), count: count)
         case .list(let nodes):
             return try nodes.flatMap { try resolve($0, folder: folder) }
+        }
+    }
+
+    /// `unit` `count` times, by doubling the copied part: cases repeat one byte millions of times.
+    static func repeated(_ unit: [UInt8], count: Int) -> [UInt8] {
+        let total = unit.count * max(count, 0)
+        guard total > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let base = buffer.baseAddress!
+            unit.withUnsafeBufferPointer { base.initialize(from: $0.baseAddress!, count: unit.count) }
+            var filled = unit.count
+            while filled < total {
+                let more = min(filled, total - filled)
+                (base + filled).initialize(from: base, count: more)
+                filled += more
+            }
+            initialized = total
         }
     }
 }

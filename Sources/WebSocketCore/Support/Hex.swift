@@ -18,9 +18,10 @@ public enum Hex {
     /// Hex digits in pairs, white space anywhere ignored; nil for an odd count or a non-digit.
     public static func decode(_ text: String) -> [UInt8]? {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count / 2)
         var high: UInt8?
-        for scalar in text.unicodeScalars where !(scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "\r") {
-            guard scalar.isASCII, let value = UInt8(String(scalar), radix: 16) else { return nil }
+        for char in text.utf8 where !(char == 0x20 || char == 0x0A || char == 0x09 || char == 0x0D) {
+            guard let value = nibble(char) else { return nil }
             if let first = high {
                 bytes.append(first << 4 | value)
                 high = nil
@@ -29,5 +30,15 @@ public enum Hex {
             }
         }
         return high == nil ? bytes : nil
+    }
+
+    /// One ASCII hex digit's value, either case.
+    private static func nibble(_ char: UInt8) -> UInt8? {
+        switch char {
+        case 0x30...0x39: return char &- 0x30
+        case 0x61...0x66: return char &- 0x61 &+ 10
+        case 0x41...0x46: return char &- 0x41 &+ 10
+        default: return nil
+        }
     }
 }

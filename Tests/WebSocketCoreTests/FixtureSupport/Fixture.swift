@@ -5,12 +5,26 @@ import WebSocketCore
 struct Fixture: CustomStringConvertible {
     let url: URL
     let json: JSONValue
+    /// The stream inputs, decoded once: the split tests read them once per cut.
+    private let streams: [String: [UInt8]]
+
+    init(url: URL, json: JSONValue) {
+        self.url = url
+        self.json = json
+        let directory = url.deletingLastPathComponent()
+        streams = Self.streamKeys.reduce(into: [:]) { streams, key in
+            if let value = json[key], let bytes = try? FixtureBytes.decode(value, relativeTo: directory) { streams[key] = bytes }
+        }
+    }
+
+    private static let streamKeys = ["input", "response"]
     var kind: String { json["kind"]?.string ?? "?" }
     var name: String { url.path.components(separatedBy: "/Fixtures/").last ?? url.lastPathComponent }
     var description: String { name }
     var directory: URL { url.deletingLastPathComponent() }
 
     func bytes(_ key: String, in object: JSONValue? = nil) throws -> [UInt8]? {
+        if object == nil, let bytes = streams[key] { return bytes }
         guard let value = (object ?? json)[key] else { return nil }
         return try FixtureBytes.decode(value, relativeTo: directory)
     }
