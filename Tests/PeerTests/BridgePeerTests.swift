@@ -10,7 +10,7 @@ import WebSocketCore
 /// Protocol::WebSocket's hixie-76 client to Python websockets and node ws backends, Python
 /// websockets clients to a Perl hixie-76 backend — and what a client is told when the backend
 /// refuses, answers wrongly, is slow or is not there.
-@Suite(.serialized) struct BridgePeerTests {
+@Suite(.ownThread) struct BridgePeerTests {
     static func gateway(routes: [String], options: [String] = [],
                         adjust: (inout GatewayConfiguration) -> Void = { _ in }) throws -> TestGateway {
         var configuration = GatewayConfiguration(port: 0)

@@ -5,7 +5,7 @@ import Gateway
 /// `passerelle client`, the binary, against the gateway in every version and against servers
 /// written by others: node ws and Python websockets (RFC 6455, with and without deflate), faye
 /// (hixie-76 and hixie-75); what it prints, and its exit status for each way a connection ends.
-@Suite struct ClientCommandPeerTests {
+@Suite(.ownThread) struct ClientCommandPeerTests {
     static func client(_ arguments: [String], input: String = "") throws -> PeerProcess.Result {
         try PeerProcess.run(GatewayLifecycleTests.binary.path, ["client"] + arguments, stdin: Data(input.utf8), timeout: 30)
     }

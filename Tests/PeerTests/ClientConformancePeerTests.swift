@@ -5,7 +5,7 @@ import Testing
 /// `conformance serve` plays the server side of the suite for real clients under test: Python
 /// `websockets` (an Autobahn-style driver) and headless Chromium (the served driver page). Each
 /// runs every case it can; none is FAILED once the client's documented deviations are applied.
-@Suite(.serialized) struct ClientConformancePeerTests {
+@Suite(.serialized, .ownThread) struct ClientConformancePeerTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func server(overrides name: String) throws -> ConformanceServer {

@@ -8,7 +8,7 @@ import Glibc
 /// the database stopped and restarted, an instance killed. Afterwards, for every member that
 /// stayed connected: nothing lost, duplicated or reordered — checked by the room's sequence
 /// numbers (contiguous) and by content (the same list on every member).
-@Suite(.serialized) struct ClusterFaultTests {
+@Suite(.serialized, .ownThread) struct ClusterFaultTests {
     typealias Instance = ClusterPeerTests.Instance
 
     /// Collects every member's lines and checks what every stayer must see.
@@ -228,7 +228,7 @@ import Glibc
 }
 
 /// Retention keeps the table bounded while the room goes on.
-@Suite(.serialized) struct ClusterRetentionTests {
+@Suite(.serialized, .ownThread) struct ClusterRetentionTests {
     @Test func retentionByCountKeepsTheTableBounded() throws {
         let postgres = try TestPostgres()
         let a = try ClusterPeerTests.Instance("A", postgres: postgres, extra: ["--cluster-retention-count", "20", "--cluster-retention-interval", "0.3"])

@@ -9,7 +9,7 @@ import Glibc
 /// hixie-76, Python websockets with and without deflate). Every check is by content and, for the
 /// `passerelle.chat.v1` members, by the room's sequence numbers: contiguous, increasing, the same
 /// on every instance.
-@Suite(.serialized) struct ClusterPeerTests {
+@Suite(.serialized, .ownThread) struct ClusterPeerTests {
     /// One gateway process in the cluster.
     final class Instance {
         let name: String

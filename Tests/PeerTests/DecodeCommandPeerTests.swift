@@ -3,7 +3,7 @@ import Testing
 
 /// `passerelle decode -`: a capture piped in is decoded as it arrives — each frame printed once
 /// complete, before the stream ends — and to exactly what decoding the file prints.
-@Suite struct DecodeCommandPeerTests {
+@Suite(.ownThread) struct DecodeCommandPeerTests {
     static let captures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/captures")
 

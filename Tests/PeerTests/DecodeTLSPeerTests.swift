@@ -6,7 +6,7 @@ import Testing
 /// AEAD suite, Python websockets) and `serve --tls-cert --tls-keylog`, captured by dumpcap, are
 /// decrypted with the gateway's key log and agree with tshark's decryption frame by frame; the
 /// same with the keys inside the pcapng; and live, with the key log read as it grows.
-@Suite(.serialized) struct DecodeTLSPeerTests {
+@Suite(.serialized, .ownThread) struct DecodeTLSPeerTests {
     static let suites: [(version: String, cipher: String, shown: String)] = [
         ("TLSv1.3", "TLS_AES_128_GCM_SHA256", "TLS 1.3, TLS_AES_128_GCM_SHA256"),
         ("TLSv1.3", "TLS_AES_256_GCM_SHA384", "TLS 1.3, TLS_AES_256_GCM_SHA384"),

@@ -10,7 +10,7 @@ import WebSocketCore
 /// §5.4, §5.5.2), over real sockets: everything in one write, split in two at every byte, and a
 /// byte per write; on the lent path (no compression, or compression without context) and on the
 /// path that keeps each message (a compressor with context).
-@Suite(.serialized) struct GatewayAnswerOrderTests {
+@Suite(.serialized, .ownThread) struct GatewayAnswerOrderTests {
     enum Seen: Equatable { case pong(String), message(String), close }
 
     static func configurations() -> [(String, GatewayConfiguration, Bool)] {

@@ -4,7 +4,7 @@ import Gateway
 import WebSocketCore
 
 /// Bad input end to end: each gets its documented answer, and the gateway keeps serving others.
-@Suite(.serialized) struct GatewayBadInputTests {
+@Suite(.serialized, .ownThread) struct GatewayBadInputTests {
     static func gateway(_ tweak: (inout GatewayConfiguration) -> Void = { _ in }) throws -> TestGateway {
         var configuration = GatewayConfiguration(port: 0)
         configuration.handshakeTimeoutSeconds = 1

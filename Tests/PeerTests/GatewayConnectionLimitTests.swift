@@ -5,7 +5,7 @@ import WebSocketCore
 
 /// The connection limits: past the total the server answers 503, past the per-address limit 429
 /// (both with Retry-After), a freed slot is usable again, and the server keeps serving throughout.
-@Suite struct GatewayConnectionLimitTests {
+@Suite(.ownThread) struct GatewayConnectionLimitTests {
     static func answer(_ port: Int) throws -> String {
         let client = try LoopbackClient(port: port)
         try client.send(Array("GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))

@@ -3,7 +3,7 @@ import Testing
 import WebSocketCore
 
 /// The gateway's answers, checked by independently written peers over loopback.
-@Suite(.serialized) struct GatewayEchoPeerTests {
+@Suite(.serialized, .ownThread) struct GatewayEchoPeerTests {
     @Test func perlHixie76ClientCompletesHandshakeEchoAndClosingHandshake() throws {
         let gateway = try TestGateway()
         let messages = ["Salut", "h\u{e9}llo \u{20ac}", #"{"action":"ctrl/chat/out", "msg":"{\"from\":\"Tom\", \"message\":\"Bonsoir\"}"}"#, ""]

@@ -5,7 +5,7 @@ import WebSocketCore
 
 /// Members that vanish or misbehave at the transport level: each is cleaned up, told nothing it
 /// cannot hear, and the room keeps working for everyone else.
-@Suite(.serialized) struct GatewayFaultTests {
+@Suite(.serialized, .ownThread) struct GatewayFaultTests {
     static func hixieMember(_ gateway: TestGateway, path: String = "/serveur.php") throws -> (LoopbackClient, ClientSession) {
         let client = try LoopbackClient(port: gateway.port)
         return (client, try client.open(ClientHandshakeConfiguration(version: .hixie76, host: "127.0.0.1:\(gateway.port)", target: path)))

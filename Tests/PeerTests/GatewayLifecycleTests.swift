@@ -5,7 +5,7 @@ import Gateway
 import WebSocketCore
 
 /// The gateway under load and on its way out: slow consumers, SIGTERM.
-@Suite(.serialized) struct GatewayLifecycleTests {
+@Suite(.serialized, .ownThread) struct GatewayLifecycleTests {
     static var binary: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("passerelle")
     }
@@ -227,7 +227,7 @@ import WebSocketCore
 }
 
 /// Keepalive: a member that answers pings stays; one that goes silent is closed with 1001.
-@Suite struct GatewayKeepaliveTests {
+@Suite(.ownThread) struct GatewayKeepaliveTests {
     @Test func silentMemberIsClosedAndResponsiveOneStays() throws {
         var configuration = GatewayConfiguration(port: 0)
         configuration.pingIntervalSeconds = 0.2

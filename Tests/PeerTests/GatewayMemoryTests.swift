@@ -5,7 +5,7 @@ import Testing
 /// The gateway's memory comes back after connections leave: nothing of a closed connection is
 /// kept, and the freed heap is returned to the system. Measured on the real binary, alone in
 /// its process.
-@Suite(.serialized) struct GatewayMemoryTests {
+@Suite(.serialized, .ownThread) struct GatewayMemoryTests {
     static func resident(_ pid: Int32) -> Int { ProcessSample.of(pid)?.residentBytes ?? 0 }
 
     /// Opens `count` connections (RFC 6455, deflate, hixie-76 in turn), one message each, closes them.

@@ -4,7 +4,7 @@ import Gateway
 import Testing
 
 /// `serve --record DIR`: each connection becomes a pcapng that tshark and `decode` read.
-@Suite struct GatewayRecordTests {
+@Suite(.ownThread) struct GatewayRecordTests {
     @Test func recordedConnectionsDecodeAndAreReadByTshark() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-record-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -43,7 +43,7 @@ import Testing
 }
 
 /// A live capture: dumpcap on loopback while real peers talk to the gateway, then `decode`.
-@Suite struct LiveCaptureTests {
+@Suite(.ownThread) struct LiveCaptureTests {
     @Test func dumpcapCaptureOfGatewaySessionsDecodesToWhatWasSent() throws {
         let gateway = try TestGateway()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-live-\(UUID().uuidString).pcapng")

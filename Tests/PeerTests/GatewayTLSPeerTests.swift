@@ -34,7 +34,7 @@ enum TestCertificate {
 }
 
 /// `wss://` through swift-nio-ssl, with every version and the page over `https://`.
-@Suite(.serialized) struct GatewayTLSPeerTests {
+@Suite(.serialized, .ownThread) struct GatewayTLSPeerTests {
     @Test func pythonDeflateEchoOverTLS() throws {
         let gateway = try TestCertificate.gateway()
         let url = "wss://127.0.0.1:\(gateway.port)/echo"

@@ -3,7 +3,7 @@ import Testing
 
 /// `passerelle conformance run` as a user who installed the binary runs it: from a directory with
 /// no source tree, the suite built into the binary runs whole; a run that executes no case fails.
-@Suite(.serialized) struct InstalledConformanceTests {
+@Suite(.serialized, .ownThread) struct InstalledConformanceTests {
     @Test func theBinaryRunsItsWholeSuiteFromAnyDirectory() throws {
         let gateway = try TestGateway()
         let result = try PeerProcess.run("env", ["-C", "/", GatewayLifecycleTests.binary.path, "conformance", "run", gateway.url(),

@@ -4,7 +4,7 @@ import WebSocketCore
 
 /// The core against independent implementations, outside the gateway: raw zlib, a Python
 /// websockets server, a Perl hixie-76 server, and Chromium loading a page.
-@Suite(.serialized) struct PeerInteropTests {
+@Suite(.serialized, .ownThread) struct PeerInteropTests {
     static func messages(seed: UInt64) -> [[UInt8]] {
         var random = SeededRandom(seed: seed)
         let words = ["bonjour ", "passerelle ", "hixie ", "t\u{e9}l\u{e9} ", "deflate "].map { Array($0.utf8) }

@@ -4,7 +4,7 @@ import Gateway
 import WebSocketCore
 
 /// One room, real clients of every era at once, through the live gateway.
-@Suite(.serialized) struct RoomPeerTests {
+@Suite(.serialized, .ownThread) struct RoomPeerTests {
     /// A chat line as a member saw it.
     struct Line: Hashable, CustomStringConvertible {
         var from: String
@@ -102,7 +102,7 @@ import WebSocketCore
 /// The default (server_no_context_takeover): each line is compressed once and the same bytes go to every
 /// deflate member; independent inflaters (Python's zlib through `websockets`, Chromium's) must
 /// read them, next to a hixie-76 member that gets the plain frame.
-@Suite(.serialized) struct RoomCompressOnceTests {
+@Suite(.serialized, .ownThread) struct RoomCompressOnceTests {
     @Test func deflateMembersInflateTheSharedCompressedLines() throws {
         let configuration = GatewayConfiguration(port: 0)
         #expect(configuration.handshake.deflate?.ownNoContextTakeover == true)

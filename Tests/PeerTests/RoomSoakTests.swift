@@ -6,7 +6,7 @@ import Testing
 /// A shortened no-loss soak (the long one: `passerelle bench soak`, README): RFC 6455, deflate and
 /// hixie-76 members in one room, numbered lines at a steady rate, some members leaving and
 /// returning; every staying member receives every line exactly once, all in one order.
-@Suite struct RoomSoakTests {
+@Suite(.ownThread) struct RoomSoakTests {
     @Test func nothingLostDuplicatedOrReordered() throws {
         let gateway = try TestGateway()
         let report = try SoakLoad(host: "127.0.0.1", port: gateway.port, stayers: 24, churners: 6,

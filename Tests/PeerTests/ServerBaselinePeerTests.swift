@@ -6,7 +6,7 @@ import Testing
 /// Python `websockets` and node `ws` pass every RFC 6455 and permessage-deflate case (their
 /// documented deviations accepted by their override files), and faye-websocket — a server that
 /// still speaks hixie-75/76 — passes every hixie case.
-@Suite struct ServerBaselinePeerTests {
+@Suite(.ownThread) struct ServerBaselinePeerTests {
     static let root = ClientConformancePeerTests.root
 
     static func run(_ url: String, cases pattern: String? = nil, overrides name: String? = nil) throws -> [CaseResult] {

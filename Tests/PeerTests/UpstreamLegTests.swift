@@ -9,7 +9,7 @@ import WebSocketCore
 /// A bridged pair's upstream leg against real backends: Python websockets (RFC 6455, deflate
 /// offered by nobody here) and Perl Protocol::WebSocket (hixie-76) open and echo; a backend that
 /// refuses, answers wrongly, says nothing or is not there fails with the matching `UpstreamFailure`.
-@Suite(.serialized) struct UpstreamLegTests {
+@Suite(.serialized, .ownThread) struct UpstreamLegTests {
     /// Everything the leg reported, collected across threads.
     final class Reports: @unchecked Sendable {
         private let seen = Locked<[String]>([])
