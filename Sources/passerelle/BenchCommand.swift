@@ -232,11 +232,15 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "After the message, stay quiet this many seconds and measure again: what the server gives back once its members have gone quiet (0 = skip).")
         var quietSeconds: Double = 0
 
+        @Option(help: "After closing, the server's memory is read once it has not changed for this many seconds (at most 40 s).")
+        var settleSeconds: Double = 12
+
         @Flag(help: "Print the figures as JSON (one line).")
         var json = false
 
         func run() throws {
             guard quietSeconds >= 0 else { throw ValidationError("--quiet-seconds must be 0 or more") }
+            guard settleSeconds >= 0 else { throw ValidationError("--settle-seconds must be 0 or more") }
             let endpoint: CaseRunner.Target
             do { endpoint = try CaseRunner.Target(url: url) } catch { throw ValidationError("\(error)") }
             guard let base = ProcessSample.of(serverPid) else { throw ValidationError("no process \(serverPid)") }
@@ -255,7 +259,7 @@ struct BenchCommand: ParsableCommand {
                 quiet = ProcessSample.of(serverPid)?.residentBytes
             }
             load.closeAll()
-            let closed = ProcessSample.settledResidentBytes(serverPid)
+            let closed = ProcessSample.settledResidentBytes(serverPid, quiet: settleSeconds)
             let per = { (bytes: Int) in opened.open > 0 ? Double(bytes - base.residentBytes) / Double(opened.open) : 0 }
             if json {
                 var figures: [String: Any] = [

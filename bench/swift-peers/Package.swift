@@ -1,7 +1,11 @@
 // swift-tools-version:5.9
-// The Swift WebSocket servers Passerelle is compared with (scripts/bench-swift-peers): a bare
-// SwiftNIO NIOWebSocket server and hummingbird-websocket, each as an echo server and as the
-// tutorial's chat room. A package of its own so that the gateway's build never carries them.
+// The Swift servers Passerelle is compared with: a bare SwiftNIO NIOWebSocket server and
+// hummingbird-websocket, each as an echo server and as the tutorial's chat room (scripts/bench
+// --swift-peers), and nio-floor, SwiftNIO with one trivial handler — its memory per connection
+// (scripts/bench-nio-floor), its echo (scripts/bench-tcp-floor) and its byte tunnel
+// (scripts/bench-bridge). One package, so that SwiftNIO is built once for all of them; a package
+// of its own, so that the gateway's build never carries them. `--product nio-floor` builds
+// SwiftNIO alone.
 import PackageDescription
 
 let package = Package(
@@ -15,6 +19,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "PeerRoom"),
+        .executableTarget(name: "nio-floor", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .executableTarget(name: "nio-websocket-peer", dependencies: [
             "PeerRoom",
             .product(name: "NIOCore", package: "swift-nio"),
