@@ -8,7 +8,7 @@ import Testing
 /// waiting peer tests hold every other test back while the cores sit idle. On its own thread
 /// (the task's executor preference, SE-0417) a test waits without taking a pool thread; the task,
 /// and so `#expect` and the current test, stay the same. The width bounds how many peers,
-/// browsers and gateways run at once (`PASSERELLE_PEER_TEST_WIDTH`, default twice the cores).
+/// browsers and gateways run at once (`PASSERELLE_PEER_TEST_WIDTH`, default twice the cores, at most 8).
 struct OwnThread: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
@@ -16,7 +16,9 @@ struct OwnThread: SuiteTrait, TestTrait, TestScoping {
         if let text = ProcessInfo.processInfo.environment["PASSERELLE_PEER_TEST_WIDTH"], let width = Int(text), width > 0 {
             return width
         }
-        return 2 * ProcessInfo.processInfo.activeProcessorCount
+        // Each test starts gateways and peer processes (Chromium among them): a large machine
+        // still runs a handful at once.
+        return min(2 * ProcessInfo.processInfo.activeProcessorCount, 8)
     }()
 
     private static let slots = Slots(width: width)
@@ -78,12 +80,18 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
+        guard !stopped else {
+            // A task that inherited the preference and outlived the test: never lost, run apart.
+            condition.unlock()
+            Thread { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }.start()
+            return
+        }
         jobs.append(job)
         condition.signal()
         condition.unlock()
     }
 
-    /// Ends the thread once the jobs already given have run.
+    /// Ends the thread once the jobs already given have run; later ones each get a thread.
     func stop() {
         condition.lock()
         stopped = true
