@@ -90,7 +90,8 @@ import Glibc
 
     @Test func listenConnectionKilledMidStream() throws {
         let postgres = try TestPostgres()
-        let room = try TwoInstanceRoom(postgres, count: 80, interval: 0.02, tvLines: ["avant", "pendant", "apr\u{e8}s"], deflateOnA: true, tvOnA: false)
+        // 4 s of lines: long enough for both kills to land mid-stream on a loaded machine.
+        let room = try TwoInstanceRoom(postgres, count: 80, interval: 0.05, tvLines: ["avant", "pendant", "apr\u{e8}s"], deflateOnA: true, tvOnA: false)
         let (a, b) = (room.a, room.b)
         // Twice, mid-stream: PostgreSQL ends both instances' LISTEN sessions — each time once both
         // are listening (after the first kill they come back after a backoff, longer on a loaded machine).

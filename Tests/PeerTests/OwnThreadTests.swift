@@ -12,10 +12,12 @@ import Testing
     /// A task that inherited the preference and outlives its test must still run: a lost job
     /// would leave it suspended for ever (here: not done within 10 s).
     @Test func aStoppedExecutorStillRunsWhatItIsGiven() async throws {
-        let executor = ThreadExecutor()
+        let executor = ThreadExecutor(), starter = ThreadExecutor()
         executor.stop()
+        defer { starter.stop() }
         let done = Flag()
-        Task { await withTaskExecutorPreference(executor) { done.set() } }
+        // Started on a thread of its own: the cooperative pool may be busy with other tests.
+        Task(executorPreference: starter) { await withTaskExecutorPreference(executor) { done.set() } }
         let deadline = ContinuousClock.now + .seconds(10)
         while !done.isSet, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(done.isSet)
