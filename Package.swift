@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Bridge", "Gateway", "WebSocketCore", .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOEmbedded", package: "swift-nio")]
+                           .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(
             name: "BridgeTests",

@@ -167,8 +167,10 @@ import WebSocketCore
             version: version, host: "tv.example", target: "/app", subprotocols: version == .rfc6455 ? ["chat.v1", "chat.v2"] : []),
                                      random: SeededRandom(seed: 3))
         var server = ServerSession(configuration: ServerHandshakeConfiguration(subprotocols: ["chat.v1"]))
-        guard case .request? = server.receive(client.request).handshake else { throw FixtureError("no request") }
+        guard case .request(let request)? = server.receive(client.request).handshake else { throw FixtureError("no request") }
+        #expect(server.pendingRequest?.version == request.version && server.pendingRequest?.request.path == "/app", "the request waits for the shell's decision")
         let answer = server.accept(answeringSubprotocol: chosen, deferringCloseReply: true)
+        #expect(server.pendingRequest == nil)
         guard case .opened(let accepted)? = client.receive(answer.outbound).handshake else { throw FixtureError("not opened") }
         #expect(accepted.subprotocol == chosen, "the shell's choice, not this server's own (chat.v1)")
         return (client, server)

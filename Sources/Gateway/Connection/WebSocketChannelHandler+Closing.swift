@@ -21,11 +21,7 @@ extension WebSocketChannelHandler {
     /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
     /// 0xFF 0x00, then TCP is dropped when the peer answers or `closeTimeoutSeconds` pass.
     func closeSession(code: CloseCode, reason: String) {
-        if let pair = bridge, pair.relay != nil {
-            // Both legs of a bridged pair: 1001 to an RFC leg, 0xFF 0x00 to a hixie-76 one.
-            carryOut(pair.relay!.closeBoth(startingWith: .client, code: code, reason: reason))
-            return
-        }
+        if let bridge, bridge.closeBoth(code: code, reason: reason) { return }
         closeClientLeg(code: code, reason: reason)
     }
 
@@ -63,8 +59,8 @@ extension WebSocketChannelHandler {
         guard !finished else { return }
         finished = true
         // A bridged pair's upstream leg may still be closing: it closes the recording when it ends.
-        let recordingOutlives = bridge?.upstream?.takeRecording() ?? false
-        bridgeClientEnded()
+        let recordingOutlives = bridge?.handOverRecording() ?? false
+        bridge?.clientEnded()
         dropOutbox()
         writer.releaseIdleStorage()
         services.registry.remove(id)

@@ -36,7 +36,7 @@ extension WebSocketChannelHandler {
         case .close(let output):
             logger.info("idle timeout", metadata: ["id": "\(id)", "silentSeconds": "\(Int(silent))"])
             closingHandshakeStarted(output, code: .goingAway)
-            if let pair = bridge, pair.relay != nil { carryOut(pair.relay!.closedByShell(.client, reason: "client idle")) }
+            bridge?.clientIdleClosed()
         }
     }
 }

@@ -51,7 +51,7 @@ extension WebSocketChannelHandler {
     func refreshChannelBytes() {
         guard let context else { return }
         writer.refresh(context, budget: services.budget)
-        if bridge != nil { bridgeClientWaiting() }
+        bridge?.clientWaiting(queuedBytes)
     }
 
     /// Frames that will never be written (the member is gone or stuck).

@@ -25,7 +25,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     var joinedRoom = false
     var finished = false
     var recorder: ConnectionRecorder?
-    /// On a bridged path: the upstream leg and the relay.
+    /// On a bridged path: the pair of legs and the relay between them.
     var bridge: BridgedPair?
     /// Kept beside `session` so that a room delivery reads two stored properties instead of
     /// asking the session: whether messages may be sent, and the encoding this connection shares
@@ -108,7 +108,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             if case .transportEnded(let code) = event, statistics.closeCode == nil, statistics.failure == nil, statistics.refusal == nil {
                 statistics.closeCode = code
             }
-            if bridge != nil { relay(event, from: .client) }
+            bridge?.received(event, from: .client)
         }
         sendsMessages = false
         writer.transportEnded(budget: services.budget)
@@ -245,7 +245,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         if output.closeTransport {
             // The relay hears of the close before the pair ends with TCP (the backend gets the
             // client's code); then the last bytes (our close frame), and TCP is dropped.
-            for event in forRelay { relay(event, from: .client) }
+            for event in forRelay { bridge?.received(event, from: .client) }
             writeAndClose(replies)
             return
         }
@@ -253,7 +253,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             write(replies)
         }
         // After this read's answers: a close the relay asks for comes after any pong.
-        for event in forRelay { relay(event, from: .client) }
+        for event in forRelay { bridge?.received(event, from: .client) }
     }
 
     /// An echo of a message lent in place, framed by this thread's shared encoder straight into

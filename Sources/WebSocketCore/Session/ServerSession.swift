@@ -45,6 +45,12 @@ public struct ServerSession {
         return false
     }
 
+    /// The request waiting for `accept()` or `reject(…)` (`HandshakeEvent.request`); nil otherwise.
+    public var pendingRequest: AcceptedHandshake? {
+        if case .deciding(let accepted) = phase { return accepted }
+        return nil
+    }
+
     /// `WebSocketConnection.sharedEncoding` of the open connection.
     public var sharedEncoding: SharedEncoding? { openPhase.connection?.sharedEncoding }
 
