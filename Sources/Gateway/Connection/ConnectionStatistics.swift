@@ -22,6 +22,28 @@ public struct ConnectionStatistics: Sendable, Hashable {
         self.id = id
         self.peer = peer
     }
+
+    /// The handshake was answered with a 101: what was agreed.
+    mutating func opened(_ accepted: AcceptedHandshake, subprotocol: String?) {
+        version = accepted.version
+        extensions = accepted.deflate?.response.description
+        self.subprotocol = subprotocol
+    }
+
+    /// An event of the open connection: a message counted, or how the connection ends — the
+    /// first cause that is known wins (a failure or refusal over the transport's end, §7.1.5).
+    mutating func note(_ event: ConnectionEvent) {
+        switch event {
+        case .message: messagesIn += 1
+        case .failed(let error):
+            failure = error
+            closeCode = error.closeCode
+        case .closeReceived(let code, _): closeCode = code ?? .noStatusReceived   // RFC 6455 §7.1.5
+        case .transportEnded(let code):
+            if closeCode == nil, failure == nil, refusal == nil { closeCode = code }
+        case .ping, .pong: break
+        }
+    }
 }
 
 /// Receives each connection's statistics when it closes. Called on the connection's event loop.

@@ -20,25 +20,18 @@ extension WebSocketChannelHandler: BridgeClientLeg {
 
     func backendAccepted(_ answer: AcceptedClientHandshake, target: RouteTarget) {
         // The client gets the backend's subprotocol, whatever this server would have chosen.
-        statistics.extensions = session.pendingRequest?.deflate?.response.description
+        guard let request = session.pendingRequest else { return }
+        statistics.opened(request, subprotocol: answer.subprotocol)
         let opened = session.accept(answeringSubprotocol: answer.subprotocol, deferringCloseReply: true)
-        statistics.subprotocol = answer.subprotocol
-        logger.info("bridge opened", metadata: [
-            "id": "\(id)", "peer": "\(peer)", "route": "\(bridge?.route.path ?? "-")", "upstream": "\(target)",
-            "client": "\(statistics.version?.rawValue ?? "-")", "backend": "\(answer.version.rawValue)",
-            "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(answer.subprotocol ?? "-")",
-        ])
-        if let version = statistics.version { startKeepalive(version: version) }
+        log.bridgeOpened(statistics, route: bridge?.route.path ?? "-", upstream: target, backend: answer.version)
+        startKeepalive(version: request.version)
         handle(opened)
     }
 
     func backendFailed(_ failure: UpstreamFailure, target: RouteTarget) {
         let refusal = GatewayError.upstreamFailed(failure)
         statistics.refusal = refusal
-        logger.warning("upstream failed", metadata: [
-            "id": "\(id)", "peer": "\(peer)", "route": "\(bridge?.route.path ?? "-")", "upstream": "\(target)",
-            "status": "\(failure.downstreamStatus)", "reason": "\(failure.reason)",
-        ])
+        log.upstreamFailed(failure, route: bridge?.route.path ?? "-", upstream: target)
         setReading(true)   // to see the client's FIN after ours
         if statistics.version?.framing == .rfc6455 {
             writeAndClose(session.reject(status: failure.downstreamStatus, body: failure.reason + "\n").outbound)

@@ -27,7 +27,7 @@ extension WebSocketChannelHandler {
 
     /// `closeSession` for this connection alone (`code: nil`: a close frame without a status code).
     func closeClientLeg(code: CloseCode?, reason: String) {
-        logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.map { String($0.rawValue) } ?? "none")", "reason": "\(reason)"])
+        log.closing(code: code, reason: reason)
         if session.isHandshaking {
             context?.close(promise: nil)
             return
@@ -67,15 +67,9 @@ extension WebSocketChannelHandler {
         if !recordingOutlives { recorder?.close() }
         recorder = nil
         if joinedRoom { services.room.leave(id) }
-        logger.info("connection closed", metadata: [
-            "id": "\(id)", "peer": "\(peer)", "path": "\(statistics.path)",
-            "version": "\(statistics.version?.rawValue ?? "-")", "extensions": "\(statistics.extensions ?? "-")",
-            "subprotocol": "\(statistics.subprotocol ?? "-")",
-            "close": "\(statistics.closeCode.map { String($0.rawValue) } ?? "-")",
-            "failure": "\(statistics.failure?.identifier ?? statistics.refusal?.identifier ?? "-")",
-            "in": "\(statistics.messagesIn) msgs/\(statistics.bytesIn) B", "out": "\(statistics.messagesOut) msgs/\(statistics.bytesOut) B",
-        ])
-        statistics.peer = peer
+        let log = self.log
+        log.closed(statistics)
+        statistics.peer = log.peer
         services.observer?(statistics)
     }
 }

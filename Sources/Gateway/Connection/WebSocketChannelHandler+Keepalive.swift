@@ -34,7 +34,7 @@ extension WebSocketChannelHandler {
         case .ping(let bytes):
             write(bytes)
         case .close(let output):
-            logger.info("idle timeout", metadata: ["id": "\(id)", "silentSeconds": "\(Int(silent))"])
+            log.idleTimeout(silentSeconds: silent)
             closingHandshakeStarted(output, code: .goingAway)
             bridge?.clientIdleClosed()
         }

@@ -40,7 +40,7 @@ extension WebSocketChannelHandler {
     }
 
     func slowConsumer(limit: Int) {
-        logger.warning("slow consumer closed", metadata: ["id": "\(id)", "peer": "\(peer)", "queued": "\(queuedBytes)", "limit": "\(limit)"])
+        log.slowConsumer(queuedBytes: queuedBytes, limit: limit)
         statistics.refusal = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
         statistics.closeCode = .policyViolation
         guard session.state == .open else { return }

@@ -39,11 +39,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// The peer's address, described only when logged or reported: a description stored at once
     /// would be one more string (64 B) per connection, held while idle.
     var peerAddress: SocketAddress?
-    var peer: String { peerAddress?.description ?? "?" }
     lazy var link = HandlerLink(self)
 
     var configuration: GatewayConfiguration { services.configuration }
-    var logger: Logger { services.logger }
+    var log: ConnectionLog { ConnectionLog(logger: services.logger, id: id, peerAddress: peerAddress) }
 
     init(id: Int, services: GatewayServices) {
         self.id = id
@@ -72,13 +71,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             let refusal: GatewayError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
                                                                  : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
             statistics.refusal = refusal
-            logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
+            log.refused(refusal)
             writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n"))
             return
         }
         if let directory = configuration.recordDirectory {
             recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
-            if recorder == nil { logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
+            if recorder == nil { services.logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
         }
         // Timers are never cancelled (LoopTimers): each action checks that it is still wanted.
         let link = self.link
@@ -105,9 +104,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // RFC 6455 §7.1.5: closed without a close frame is 1006; hixie-75's close is the end of TCP.
         for event in session.receiveEOF().events {
-            if case .transportEnded(let code) = event, statistics.closeCode == nil, statistics.failure == nil, statistics.refusal == nil {
-                statistics.closeCode = code
-            }
+            statistics.note(event)
             bridge?.received(event, from: .client)
         }
         sendsMessages = false
@@ -117,7 +114,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        logger.debug("transport error", metadata: ["id": "\(id)", "error": "\(error)"])
+        services.logger.debug("transport error", metadata: ["id": "\(id)", "error": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -155,7 +152,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                                                metrics: services.metricsExposition))
         case .failed(let error, _)?:
             statistics.failure = error
-            logger.info("handshake refused", metadata: ["id": "\(id)", "peer": "\(peer)", "status": "\(error.httpStatus ?? 0)", "reason": "\(error.reason)"])
+            log.handshakeRefused(error)
             writeAndClose(output.outbound)
         case .opened?:
             break   // a client session's event
@@ -171,22 +168,17 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
                 if case .refuse(let status, let headers, let body, let failure) = route {
                     if let failure {
                         statistics.refusal = failure
-                        logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(failure.reason)"])
+                        log.refused(failure)
                     }
                     writeAndClose(session.reject(status: status, headers: headers.map { ($0.name, $0.value) }, body: body).outbound)
                 }
                 return
             }
             self.endpoint = endpoint
-            statistics.version = accepted.version
-            statistics.extensions = accepted.deflate?.response.description
-            statistics.subprotocol = accepted.subprotocol
+            statistics.opened(accepted, subprotocol: accepted.subprotocol)
             let opened = session.accept()
             sharedEncoding = session.sharedEncoding
-            logger.info("connection opened", metadata: [
-                "id": "\(id)", "peer": "\(peer)", "path": "\(statistics.path)", "version": "\(accepted.version.rawValue)",
-                "extensions": "\(statistics.extensions ?? "-")", "subprotocol": "\(accepted.subprotocol ?? "-")",
-            ])
+            log.opened(statistics)
             startKeepalive(version: accepted.version)
             if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
             // The 101 first, then what the request's pipelined frames caused.
@@ -198,7 +190,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         // A bridged request waits for its backend under the route's own timeout (504).
         guard session.isHandshaking, bridge == nil else { return }
         statistics.failure = .handshakeTimeout
-        logger.info("handshake timed out", metadata: ["id": "\(id)", "peer": "\(peer)", "awaitingKey3": "\(session.isAwaitingKey3)"])
+        log.handshakeTimedOut(awaitingKey3: session.isAwaitingKey3)
         writeAndClose(session.reject(.handshakeTimeout).outbound)
     }
 
@@ -211,29 +203,19 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         var replies: [UInt8] = []
         var forRelay: [ConnectionEvent] = []
         output.forEachInOrder(event: { event in
-            if endpoint == .bridge {
-                if case .message = event { statistics.messagesIn += 1 }
+            statistics.note(event)
+            switch (event, endpoint) {
+            case (_, .bridge):
                 forRelay.append(event)
-            }
-            switch event {
-            case .message(let message):
-                guard endpoint != .bridge else { return }
-                statistics.messagesIn += 1
-                if configuration.logPayloads { message.bytes.withUnsafeBytes { logPayload($0) } }
-                switch endpoint {
-                case .echo:
-                    let echo = encode(message)
-                    if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
-                case .room: services.room.receive(message, from: id)
-                case .bridge: break
-                }
-            case .failed(let error):
-                statistics.failure = error
-                statistics.closeCode = error.closeCode
-                logger.info("connection failed", metadata: ["id": "\(id)", "reason": "\(error.reason)", "close": "\(error.closeCode?.rawValue ?? 0)"])
-            case .closeReceived(let code, _):
-                statistics.closeCode = code ?? .noStatusReceived
-            case .ping, .pong, .transportEnded:
+                if case .failed(let error) = event { log.failed(error) }
+            case (.message(let message), _):
+                if configuration.logPayloads { message.bytes.withUnsafeBytes { log.payload($0) } }
+                guard endpoint == .echo else { services.room.receive(message, from: id); return }
+                let echo = encode(message)
+                if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
+            case (.failed(let error), _):
+                log.failed(error)
+            default:
                 break
             }
         }, answer: { answer in
@@ -261,21 +243,16 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// with a shared encoding; nothing is sent once the connection no longer sends messages.
     func echo(_ message: MessageView, into echoes: inout ByteBufferFrameSink) {
         statistics.messagesIn += 1
-        if configuration.logPayloads { logPayload(message.bytes) }
+        if configuration.logPayloads { log.payload(message.bytes) }
         // `sendsMessages` is what the connection's `send` checks, kept beside `state` (see its declaration).
         guard sendsMessages, let sharedEncoding else { return }
         do {
             try LoopEncoder.current.shared.encode(message, as: sharedEncoding, into: &echoes)
         } catch {
-            logger.debug("message not sent", metadata: ["id": "\(id)", "reason": "\(error.reason)"])
+            log.notSent(error)
             return
         }
         statistics.messagesOut += 1
-    }
-
-    func logPayload(_ bytes: UnsafeRawBufferPointer) {
-        logger.info("message", metadata: ["id": "\(id)", "bytes": "\(bytes.count)",
-                                          "body": "\(String(decoding: bytes.prefix(200), as: UTF8.self))"])
     }
 
     /// One message for this peer, through its session (framing, compression).
@@ -285,7 +262,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             statistics.messagesOut += 1
             return bytes
         } catch {
-            logger.debug("message not sent", metadata: ["id": "\(id)", "reason": "\(error.reason)"])
+            log.notSent(error)
             return []
         }
     }
