@@ -87,3 +87,16 @@ import Testing
         _ = try channel.finish()
     }
 }
+
+extension OutboundWriter {
+    /// Takes, writes and flushes a pass, then asks the channel what its socket did not take: what
+    /// `ConnectionTransport.flush` does, for a writer held outside the channel's reach.
+    static func flush(_ writer: inout OutboundWriter, _ context: ChannelHandlerContext, budget: BufferBudget,
+                      allocator: ByteBufferAllocator, completion: EventLoopPromise<Void>? = nil) {
+        guard let pass = writer.takePass(allocator: allocator) else { completion?.succeed(); return }
+        write(pass, to: context, completion: completion)
+        writer.handedOver(pass, budget: budget)
+        context.flush()
+        writer.refresh(context, budget: budget)
+    }
+}

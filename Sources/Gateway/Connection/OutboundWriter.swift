@@ -75,17 +75,6 @@ struct OutboundWriter {
         outbox.reuseStorage(of: pass.more)
     }
 
-    /// Takes, writes and flushes a pass, then asks the channel what its socket did not take — for
-    /// a caller that holds the writer outside the channel's reach (a test).
-    static func flush(_ writer: inout OutboundWriter, _ context: ChannelHandlerContext, budget: BufferBudget,
-                      allocator: ByteBufferAllocator, completion: EventLoopPromise<Void>? = nil) {
-        guard let pass = writer.takePass(allocator: allocator) else { completion?.succeed(); return }
-        write(pass, to: context, completion: completion)
-        writer.handedOver(pass, budget: budget)
-        context.flush()
-        writer.refresh(context, budget: budget)
-    }
-
     /// What the socket has not taken yet, as the channel counts it; the server-wide budget follows.
     mutating func refresh(_ context: ChannelHandlerContext, budget: BufferBudget) {
         guard !transportClosed else { return }

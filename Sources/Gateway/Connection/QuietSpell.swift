@@ -5,7 +5,8 @@ import NIOCore
 /// its idle memory back in this quiet spell (once per spell, not once per tick).
 struct QuietSpell {
     private(set) var lastActivity: NIODeadline
-    private var wroteSinceTick = false
+    /// The bytes this side had written at the last tick.
+    private var writtenAtTick = 0
     private var released = false
 
     init(now: NIODeadline) {
@@ -18,20 +19,17 @@ struct QuietSpell {
         released = false
     }
 
-    /// This side wrote: a member that only listens to a busy room is not quiet.
-    mutating func noteWrite() {
-        wroteSinceTick = true
-        released = false
-    }
-
-    /// At a keepalive tick: the seconds since the peer last sent anything, and whether to give
-    /// idle memory back now — after a second of silence with nothing written since the last
-    /// tick, once per spell.
-    mutating func tick(at now: NIODeadline) -> (silentSeconds: Double, releaseMemory: Bool) {
+    /// At a keepalive tick, given every byte this side has written so far: the seconds since the
+    /// peer last sent anything, and whether to give idle memory back now — after a second of
+    /// silence with nothing written since the last tick (a member that only listens to a busy
+    /// room is not quiet), once per spell.
+    mutating func tick(at now: NIODeadline, written: Int) -> (silentSeconds: Double, releaseMemory: Bool) {
         let silent = Double((now - lastActivity).nanoseconds) / 1e9
-        let release = silent >= 1 && !wroteSinceTick && !released
+        let wrote = written != writtenAtTick
+        writtenAtTick = written
+        if wrote { released = false }
+        let release = silent >= 1 && !wrote && !released
         if release { released = true }
-        wroteSinceTick = false
         return (silent, release)
     }
 }

@@ -13,8 +13,9 @@ extension WebSocketChannelHandler: BridgeClientLeg {
         // the session, and a client cannot fill memory meanwhile.
         setReading(false)
         let pair = BridgedPair(route: route, request: accepted, client: self, services: services, connectionID: id,
-                               clientAddress: peerAddress?.ipAddress ?? "unknown", recorder: recorder)
+                               clientAddress: peerAddress?.ipAddress ?? "unknown", recorder: transport.recorder)
         bridge = pair
+        transport.queueWatcher = pair
         pair.start(on: context.eventLoop)
     }
 
@@ -42,7 +43,7 @@ extension WebSocketChannelHandler: BridgeClientLeg {
     }
 
     func send(_ message: Message) {
-        write(encode(message))
+        transport.write(encode(message))
     }
 
     func close(code: CloseCode?, reason: String) {
@@ -50,8 +51,6 @@ extension WebSocketChannelHandler: BridgeClientLeg {
     }
 
     func setReading(_ reading: Bool) {
-        guard let context else { return }
-        context.channel.setOption(.autoRead, value: reading).whenFailure { _ in }
-        if reading { context.read() }
+        transport.setReading(reading)
     }
 }

@@ -15,7 +15,7 @@ extension WebSocketChannelHandler {
 
     /// Closes the socket now, whatever the connection's state (the end of a shutdown's grace period).
     func closeTransport() {
-        context?.close(promise: nil)
+        transport.close()
     }
 
     /// Starts the closing handshake on this endpoint's initiative (shutdown, idle): close frame or
@@ -29,7 +29,7 @@ extension WebSocketChannelHandler {
     func closeClientLeg(code: CloseCode?, reason: String) {
         log.closing(code: code, reason: reason)
         if session.isHandshaking {
-            context?.close(promise: nil)
+            transport.close()
             return
         }
         // `.peerClosed`: a bridged client's close, answered now that the backend is done.
@@ -46,13 +46,18 @@ extension WebSocketChannelHandler {
             writeAndClose(output.outbound)
             return
         }
-        write(output.outbound)
+        transport.write(output.outbound)
         if let loop = context?.eventLoop {
-            let link = self.link
-            LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) {
-                link.handler?.context?.close(promise: nil)
-            }
+            let transport = self.transport
+            LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) { transport.close() }
         }
+    }
+
+    /// The connection's last bytes (an HTTP answer, a close frame), then TCP closed in stages.
+    func writeAndClose(_ bytes: [UInt8]) {
+        sendsMessages = false
+        transport.writeAndClose(bytes)
+        finish()
     }
 
     func finish() {
@@ -61,12 +66,14 @@ extension WebSocketChannelHandler {
         // A bridged pair's upstream leg may still be closing: it closes the recording when it ends.
         let recordingOutlives = bridge?.handOverRecording() ?? false
         bridge?.clientEnded()
-        dropOutbox()
-        writer.releaseIdleStorage()
+        transport.queueWatcher = nil
+        transport.drop()
+        transport.releaseIdleStorage()
         services.registry.remove(id)
-        if !recordingOutlives { recorder?.close() }
-        recorder = nil
+        if !recordingOutlives { transport.recorder?.close() }
+        transport.recorder = nil
         if joinedRoom { services.room.leave(id) }
+        statistics.bytesOut = transport.bytesWritten
         let log = self.log
         log.closed(statistics)
         statistics.peer = log.peer

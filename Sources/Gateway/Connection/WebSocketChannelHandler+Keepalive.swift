@@ -20,11 +20,11 @@ extension WebSocketChannelHandler {
 
     func keepaliveTick() {
         guard session.state == .open else { return }
-        let (silent, releaseMemory) = quiet.tick(at: .now())
+        let (silent, releaseMemory) = quiet.tick(at: .now(), written: transport.bytesWritten)
         if releaseMemory {
             // Hold no send buffer, no emptied read buffer, no zlib stream that would be reset
             // before its next message anyway.
-            writer.releaseIdleStorage()
+            transport.releaseIdleStorage()
             let freedStreams = session.releaseIdleMemory()
             if freedStreams > 0 { services.releasedZlibStreams.add(freedStreams, ordering: .relaxed) }
         }
@@ -32,7 +32,7 @@ extension WebSocketChannelHandler {
         case .none:
             break
         case .ping(let bytes):
-            write(bytes)
+            transport.write(bytes)
         case .close(let output):
             log.idleTimeout(silentSeconds: silent)
             closingHandshakeStarted(output, code: .goingAway)

@@ -19,38 +19,34 @@ extension WebSocketChannelHandler {
     func deliver(_ line: PreparedLine) {
         // Two stored flags, not the connection: projecting it out of `state` copied it per member.
         guard sendsMessages, context != nil else { return }
-        if writer.channelBytes > 0, let context { writer.refresh(context, budget: services.budget) }   // stale since the last flush
+        transport.refreshIfHolding()   // stale since the last flush
         let buffer: ByteBuffer
         if let sharedEncoding {
             // The same bytes as every member of this loop with this encoding: framed (and
             // compressed) once for all of them.
-            guard let shared = line.bytes(for: sharedEncoding, allocator: allocator) else { return }
+            guard let shared = line.bytes(for: sharedEncoding, allocator: ConnectionTransport.allocator) else { return }
             statistics.messagesOut += 1
             buffer = shared
         } else {
             let bytes = encode(.text(line.text))
             guard !bytes.isEmpty else { return }
-            buffer = allocator.buffer(bytes: bytes)
+            buffer = ConnectionTransport.allocator.buffer(bytes: bytes)
         }
-        switch DeliveryLimit.check(queued: queuedBytes, adding: buffer.readableBytes, perMember: configuration.maxQueuedBytesPerMember,
+        switch DeliveryLimit.check(queued: transport.queuedBytes, adding: buffer.readableBytes, perMember: configuration.maxQueuedBytesPerMember,
                                    budget: services.budget, connections: services.registry.count) {
-        case .within: write(buffer)
+        case .within: transport.write(buffer)
         case .exceeded(let limit): slowConsumer(limit: limit)
         }
     }
 
     func slowConsumer(limit: Int) {
-        log.slowConsumer(queuedBytes: queuedBytes, limit: limit)
-        statistics.refusal = .slowConsumer(queuedBytes: queuedBytes, limit: limit)
+        let refusal = GatewayError.slowConsumer(queuedBytes: transport.queuedBytes, limit: limit)
+        log.slowConsumer(queuedBytes: transport.queuedBytes, limit: limit)
+        statistics.refusal = refusal
         statistics.closeCode = .policyViolation
         guard session.state == .open else { return }
         sendsMessages = false
-        // Its socket is not reading: send the close frame if it fits, but do not wait for it.
-        let output = session.fail(GatewayError.slowConsumer(queuedBytes: queuedBytes, limit: limit).asLocalLimit)
-        dropOutbox()   // frames it was never going to read
-        if let context {
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output.outbound)), promise: nil)
-            context.close(promise: nil)
-        }
+        // Its socket is not reading: the close frame goes if it fits, without waiting for it.
+        transport.abandon(sending: session.fail(refusal.asLocalLimit).outbound)
     }
 }

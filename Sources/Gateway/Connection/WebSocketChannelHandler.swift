@@ -16,15 +16,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// The connection from its first request byte to its close: the core's server session.
     var session: ServerSession
     var endpoint: GatewayConfiguration.Endpoint = .echo
-    var context: ChannelHandlerContext?
+    /// The channel's side: what is written, flushed, counted, recorded and closed.
+    let transport: ConnectionTransport
+    var context: ChannelHandlerContext? { transport.context }
     var statistics: ConnectionStatistics
     var quiet = QuietSpell(now: .now())
-    /// This pass's frames and what the channel still holds, counted against the limits.
-    var writer = OutboundWriter()
-    var queuedBytes: Int { writer.queuedBytes }
     var joinedRoom = false
     var finished = false
-    var recorder: ConnectionRecorder?
     /// On a bridged path: the pair of legs and the relay between them.
     var bridge: BridgedPair?
     /// Kept beside `session` so that a room delivery reads two stored properties instead of
@@ -32,10 +30,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// (fixed at the handshake).
     var sendsMessages = false
     var sharedEncoding: SharedEncoding?
-    /// The channel's allocator is NIO's default (the server never sets another): one for all
-    /// handlers rather than four function pointers stored in each.
-    static let allocator = ByteBufferAllocator()
-    var allocator: ByteBufferAllocator { Self.allocator }
     /// The peer's address, described only when logged or reported: a description stored at once
     /// would be one more string (64 B) per connection, held while idle.
     var peerAddress: SocketAddress?
@@ -49,18 +43,19 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         self.services = services
         session = ServerSession(configuration: services.configuration.handshake, limits: services.configuration.limits)
         statistics = ConnectionStatistics(id: id, peer: "?")
+        transport = ConnectionTransport(budget: services.budget)
     }
 
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+        transport.attach(context)
     }
 
     /// The context holds this handler, and this handler its context: break the cycle when the
     /// pipeline is torn down, or every closed connection's state stays in memory (GatewayMemoryTests).
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
+        transport.detach()
         link.handler = nil
     }
 
@@ -76,8 +71,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             return
         }
         if let directory = configuration.recordDirectory {
-            recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
-            if recorder == nil { services.logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
+            transport.recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
+            if transport.recorder == nil { services.logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
         }
         // Timers are never cancelled (LoopTimers): each action checks that it is still wanted.
         let link = self.link
@@ -90,14 +85,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         statistics.bytesIn += buffer.readableBytes
-        if let recorder { recorder.record(.c2s, Array(buffer.readableBytesView)) }
+        transport.recordRead(buffer)
         quiet.noteRead(at: .now())
         buffer.withUnsafeReadableBytes { receive($0) }   // read in place: the core copies what it keeps
     }
 
     /// The socket took (or stopped taking) what was waiting: count again.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        refreshChannelBytes()
+        transport.refresh()
         context.fireChannelWritabilityChanged()
     }
 
@@ -108,7 +103,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             bridge?.received(event, from: .client)
         }
         sendsMessages = false
-        writer.transportEnded(budget: services.budget)
+        transport.transportEnded()
         finish()
         context.fireChannelInactive()
     }
@@ -126,7 +121,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             handle(session.receive(bytes))
             return
         }
-        var echoes = ByteBufferFrameSink(allocator: allocator, spare: writer.lendSpare())   // used by its first frame
+        var echoes = ByteBufferFrameSink(allocator: ConnectionTransport.allocator, spare: transport.lendSpare())   // used by its first frame
         // Each message lent where it lies in the read buffer and framed from there into the send
         // buffer, the core's answers (pongs, close) between them in the order of what caused
         // them: nothing copied out or allocated per message.
@@ -138,14 +133,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         }
         sendsMessages = session.state == .open
         apply(output.connection, echoes: echoes)
-        if !finished { writer.keepSpare(echoes.spareAfterwards) }
+        if !finished { transport.keepSpare(echoes.spareAfterwards) }
     }
 
     func handle(_ output: SessionOutput) {
         switch output.handshake {
         case nil:
             sendsMessages = session.state == .open
-            apply(output.connection, echoes: ByteBufferFrameSink(allocator: allocator))
+            apply(output.connection, echoes: ByteBufferFrameSink(allocator: ConnectionTransport.allocator))
         case .plainHTTP(let request, _)?:
             statistics.path = request.path
             writeAndClose(StaticPages.response(for: request, routes: configuration.routes, bridgedPaths: services.bridgedPaths,
@@ -222,7 +217,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             if replies.isEmpty { replies = Array(answer) } else { replies += answer }
         })
         if let frames = echoes.buffer {
-            write(frames)
+            transport.write(frames)
         }
         if output.closeTransport {
             // The relay hears of the close before the pair ends with TCP (the backend gets the
@@ -231,9 +226,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             writeAndClose(replies)
             return
         }
-        if !replies.isEmpty {
-            write(replies)
-        }
+        transport.write(replies)
         // After this read's answers: a close the relay asks for comes after any pong.
         for event in forRelay { bridge?.received(event, from: .client) }
     }

@@ -10,9 +10,9 @@ import NIOPosix
 /// Thread-local: one instance per event loop thread, touched only there.
 final class LoopFlusher: @unchecked Sendable {
     private let loop: EventLoop
-    private var waiting: [WebSocketChannelHandler] = []
+    private var waiting: [ConnectionTransport] = []
     /// The array being flushed, kept to reuse its storage.
-    private var flushing: [WebSocketChannelHandler] = []
+    private var flushing: [ConnectionTransport] = []
 
     private init(loop: EventLoop) { self.loop = loop }
 
@@ -23,16 +23,16 @@ final class LoopFlusher: @unchecked Sendable {
         perLoop.current { LoopFlusher(loop: loop) }
     }
 
-    /// `handler.flushOutbox()` runs once in this pass, after every task already queued; the
-    /// handler asks at most once per pass (it keeps its own `flushScheduled`).
-    func schedule(_ handler: WebSocketChannelHandler) {
-        waiting.append(handler)
+    /// `transport.flushScheduledOutbox()` runs once in this pass, after every task already
+    /// queued; a transport asks at most once per pass (it keeps its own `flushScheduled`).
+    func schedule(_ transport: ConnectionTransport) {
+        waiting.append(transport)
         if waiting.count == 1 { loop.execute { self.flushAll() } }
     }
 
     private func flushAll() {
         swap(&waiting, &flushing)
-        for handler in flushing { handler.flushScheduledOutbox() }
+        for transport in flushing { transport.flushScheduledOutbox() }
         flushing.removeAll(keepingCapacity: true)
     }
 }
