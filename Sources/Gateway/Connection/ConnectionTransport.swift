@@ -4,18 +4,24 @@ import NIOCore
 /// pass and flushed once for every connection of the loop (`LoopFlusher`); what its socket has
 /// not taken, counted against the member's limit and the server-wide budget (`OutboundWriter`);
 /// the close in stages; the recording of both directions. No protocol rule lives here: the
-/// handler decides what is written and when the connection ends. Touched on its event loop only.
-final class ConnectionTransport {
+/// handler decides what is written and when the connection ends.
+///
+/// It is also what the loop's services hold of the connection — its flusher, its timers, the
+/// server's registry — and they reach the handler through it until the pipeline is torn down.
+/// Touched on its event loop only (the registry hands it there).
+final class ConnectionTransport: @unchecked Sendable {
     private(set) var context: ChannelHandlerContext?
+    /// The connection's handler, until its pipeline is torn down: a timer that fires later finds
+    /// nothing, and the handler is not kept alive by its timers. Not a weak reference: that gives
+    /// the handler a side table, and from then on every retain and release of it takes the Swift
+    /// runtime's slow path (which shows in a large broadcast, where each line touches every member).
+    var handler: WebSocketChannelHandler?
     private var writer = OutboundWriter()
     private let budget: BufferBudget
     /// `serve --record`: both directions of the connection, in order.
     var recorder: ConnectionRecorder?
     /// Every byte handed over for writing, for the connection's report and its quiet spells.
     private(set) var bytesWritten = 0
-    /// A bridged pair, told what waits for the client's socket after each flush and whenever
-    /// the socket takes some (the relay's backpressure).
-    var queueWatcher: BridgedPair?
 
     /// The channel's allocator is NIO's default (the server never sets another): one for every
     /// connection rather than four function pointers stored in each.
@@ -28,10 +34,17 @@ final class ConnectionTransport {
     /// What this connection holds that its peer has not taken: this pass's frames and the channel's.
     var queuedBytes: Int { writer.queuedBytes }
 
-    func attach(_ context: ChannelHandlerContext) { self.context = context }
+    func attach(_ context: ChannelHandlerContext, handler: WebSocketChannelHandler? = nil) {
+        self.context = context
+        self.handler = handler
+    }
 
-    /// The pipeline is torn down: the context is let go (it holds the handler, which holds this).
-    func detach() { context = nil }
+    /// The pipeline is torn down: the context and the handler are let go (the context holds the
+    /// handler, which holds this).
+    func detach() {
+        context = nil
+        handler = nil
+    }
 
     // MARK: Writing
 
@@ -79,7 +92,8 @@ final class ConnectionTransport {
     func refresh() {
         guard let context else { return }
         writer.refresh(context, budget: budget)
-        queueWatcher?.clientWaiting(writer.queuedBytes)
+        // A bridged pair's relay bounds what waits for the client's socket.
+        if let bridge = handler?.bridge { bridge.clientWaiting(writer.queuedBytes) }
     }
 
     /// What the channel held when last asked, counted again only when it held something: a

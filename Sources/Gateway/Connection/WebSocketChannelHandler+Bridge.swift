@@ -15,7 +15,6 @@ extension WebSocketChannelHandler: BridgeClientLeg {
         let pair = BridgedPair(route: route, request: accepted, client: self, services: services, connectionID: id,
                                clientAddress: peerAddress?.ipAddress ?? "unknown", recorder: transport.recorder)
         bridge = pair
-        transport.queueWatcher = pair
         pair.start(on: context.eventLoop)
     }
 

@@ -66,7 +66,6 @@ extension WebSocketChannelHandler {
         // A bridged pair's upstream leg may still be closing: it closes the recording when it ends.
         let recordingOutlives = bridge?.handOverRecording() ?? false
         bridge?.clientEnded()
-        transport.queueWatcher = nil
         transport.drop()
         transport.releaseIdleStorage()
         services.registry.remove(id)

@@ -8,11 +8,11 @@ extension WebSocketChannelHandler {
     /// for every framing), asked every half of its shortest delay.
     func startKeepalive(version: ProtocolVersion) {
         guard let context, let period = configuration.keepalive.tickInterval(for: version.framing) else { return }
-        // The action captures the link alone, which serves as its context: capturing the delays
-        // too allocated a context per connection, held for its whole life.
-        let link = self.link
+        // The action captures the transport alone, which serves as its context: capturing the
+        // delays too would allocate a context per connection, held for its whole life.
+        let transport = self.transport
         LoopTimers.current(on: context.eventLoop).every(.seconds(period)) {
-            guard let handler = link.handler, !handler.finished else { return .stop }
+            guard let handler = transport.handler, !handler.finished else { return .stop }
             handler.keepaliveTick()
             return .again
         }

@@ -33,7 +33,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     /// The peer's address, described only when logged or reported: a description stored at once
     /// would be one more string (64 B) per connection, held while idle.
     var peerAddress: SocketAddress?
-    lazy var link = HandlerLink(self)
 
     var configuration: GatewayConfiguration { services.configuration }
     var log: ConnectionLog { ConnectionLog(logger: services.logger, id: id, peerAddress: peerAddress) }
@@ -49,19 +48,18 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
-        transport.attach(context)
+        transport.attach(context, handler: self)
     }
 
     /// The context holds this handler, and this handler its context: break the cycle when the
     /// pipeline is torn down, or every closed connection's state stays in memory (GatewayMemoryTests).
     func handlerRemoved(context: ChannelHandlerContext) {
         transport.detach()
-        link.handler = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
         peerAddress = context.channel.remoteAddress   // the channel's cached one: context.remoteAddress asks the socket and makes another
-        let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: peerAddress?.ipAddress, link: link))
+        let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: peerAddress?.ipAddress, transport: transport))
         guard admission == .admitted else {
             let refusal: GatewayError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
                                                                  : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
@@ -75,9 +73,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             if transport.recorder == nil { services.logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
         }
         // Timers are never cancelled (LoopTimers): each action checks that it is still wanted.
-        let link = self.link
+        let transport = self.transport
         LoopTimers.current(on: context.eventLoop).after(.seconds(configuration.handshakeTimeoutSeconds)) {
-            link.handler?.handshakeTimedOut()
+            transport.handler?.handshakeTimedOut()
         }
         context.fireChannelActive()
     }

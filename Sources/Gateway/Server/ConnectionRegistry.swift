@@ -8,9 +8,10 @@ final class ConnectionRegistry: Sendable {
         let eventLoop: EventLoop
         /// The peer's IP address (no port), for the per-address limit; nil when unknown.
         var address: String? = nil
-        /// The connection's handler, to start its closing handshake on its event loop. A link rather
-        /// than a closure: a closure's context was one more allocation per connection, held while idle.
-        let link: HandlerLink
+        /// The connection's transport, through which its handler starts its closing handshake on its
+        /// event loop. Not a closure: a closure's context would be one more allocation per
+        /// connection, held while idle.
+        let transport: ConnectionTransport
     }
 
     enum Admission: Equatable { case admitted, serverFull, addressFull }
@@ -70,7 +71,7 @@ final class ConnectionRegistry: Sendable {
     /// Asks every connection to close (each on its own event loop).
     func closeAll(code: CloseCode, reason: String) {
         for entry in state.withLock({ Array($0.entries.values) }) {
-            entry.eventLoop.execute { entry.link.handler?.closeSession(code: code, reason: reason) }
+            entry.eventLoop.execute { entry.transport.handler?.closeSession(code: code, reason: reason) }
         }
     }
 
@@ -80,7 +81,7 @@ final class ConnectionRegistry: Sendable {
     /// the room on another loop, already stopped, was a task scheduled on a dead loop.
     func dropAll() {
         for entry in state.withLock({ Array($0.entries.values) }) {
-            entry.eventLoop.execute { entry.link.handler?.closeTransport() }
+            entry.eventLoop.execute { entry.transport.handler?.closeTransport() }
         }
     }
 }
