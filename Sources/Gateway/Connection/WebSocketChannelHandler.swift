@@ -119,19 +119,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             handle(session.receive(bytes))
             return
         }
-        var echoes = ByteBufferFrameSink(allocator: ConnectionTransport.allocator, spare: transport.lendSpare())   // used by its first frame
-        // Each message lent where it lies in the read buffer and framed from there into the send
-        // buffer, the core's answers (pongs, close) between them in the order of what caused
-        // them: nothing copied out or allocated per message.
-        let output = session.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { delivery in
-            switch delivery {
-            case .message(let message): echo(message, into: &echoes)
-            case .answer(let bytes): echoes.writeFrameBytes(bytes)
-            }
-        }
-        sendsMessages = session.state == .open
-        apply(output.connection, echoes: echoes)
-        if !finished { transport.keepSpare(echoes.spareAfterwards) }
+        echoInPlace(bytes)
     }
 
     func handle(_ output: SessionOutput) {
@@ -227,23 +215,6 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         transport.write(replies)
         // After this read's answers: a close the relay asks for comes after any pong.
         for event in forRelay { bridge?.received(event, from: .client) }
-    }
-
-    /// An echo of a message lent in place, framed by this thread's shared encoder straight into
-    /// the read's send buffer (no per-connection compressor is ever created). Only for connections
-    /// with a shared encoding; nothing is sent once the connection no longer sends messages.
-    func echo(_ message: MessageView, into echoes: inout ByteBufferFrameSink) {
-        statistics.messagesIn += 1
-        if configuration.logPayloads { log.payload(message.bytes) }
-        // `sendsMessages` is what the connection's `send` checks, kept beside `state` (see its declaration).
-        guard sendsMessages, let sharedEncoding else { return }
-        do {
-            try LoopEncoder.current.shared.encode(message, as: sharedEncoding, into: &echoes)
-        } catch {
-            log.notSent(error)
-            return
-        }
-        statistics.messagesOut += 1
     }
 
     /// One message for this peer, through its session (framing, compression).
