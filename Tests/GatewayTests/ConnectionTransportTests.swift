@@ -149,6 +149,16 @@ import Testing
         #expect(connection.reader.ended.withLock { $0 }, "FIN after the last bytes")
     }
 
+    @Test func aClosingHandshakesDeadlineDropsTheConnection() throws {
+        let connection = try Self.connect()
+        defer { try? connection.client.close().wait(); try? connection.server.close().wait() }
+        try connection.onLoop { connection.transport.close(after: 0.3) }
+        #expect(!connection.reader.ended.withLock { $0 }, "not before the deadline")
+        let deadline = Date().addingTimeInterval(5)
+        while !connection.reader.ended.withLock({ $0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(connection.reader.ended.withLock { $0 }, "dropped once the deadline passed")
+    }
+
     @Test func aPeerThatDoesNotReadIsDroppedAtOnce() throws {
         let connection = try Self.connect()
         defer { try? connection.client.close().wait(); try? connection.server.close().wait() }

@@ -64,6 +64,15 @@ struct ConnectionLog {
         logger.debug("message not sent", metadata: ["id": "\(id)", "reason": "\(error.reason)"])
     }
 
+    /// `serve --record`: the connection's file could not be made; it is served unrecorded.
+    func notRecorded(directory: String) {
+        logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"])
+    }
+
+    func transportError(_ error: Error) {
+        logger.debug("transport error", metadata: ["id": "\(id)", "error": "\(error)"])
+    }
+
     func closing(code: CloseCode?, reason: String) {
         logger.debug("closing", metadata: ["id": "\(id)", "code": "\(code.map { String($0.rawValue) } ?? "none")", "reason": "\(reason)"])
     }

@@ -155,4 +155,10 @@ final class ConnectionTransport: @unchecked Sendable {
     func close() {
         context?.close(promise: nil)
     }
+
+    /// Closes the socket after `seconds` unless it closed before (a closing handshake's deadline).
+    func close(after seconds: Double) {
+        guard let loop = context?.eventLoop else { return }
+        LoopTimers.current(on: loop).after(.seconds(seconds)) { [self] in close() }
+    }
 }

@@ -47,10 +47,7 @@ extension WebSocketChannelHandler {
             return
         }
         transport.write(output.outbound)
-        if let loop = context?.eventLoop {
-            let transport = self.transport
-            LoopTimers.current(on: loop).after(.seconds(configuration.closeTimeoutSeconds)) { transport.close() }
-        }
+        transport.close(after: configuration.closeTimeoutSeconds)
     }
 
     /// The connection's last bytes (an HTTP answer, a close frame), then TCP closed in stages.

@@ -59,10 +59,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         peerAddress = context.channel.remoteAddress   // the channel's cached one: context.remoteAddress asks the socket and makes another
-        let admission = services.registry.admit(id, ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: peerAddress?.ipAddress, transport: transport))
-        guard admission == .admitted else {
-            let refusal: GatewayError = admission == .serverFull ? .serverFull(limit: configuration.maxConnections)
-                                                                 : .tooManyFromAddress(limit: configuration.maxConnectionsPerAddress)
+        let entry = ConnectionRegistry.Entry(eventLoop: context.eventLoop, address: peerAddress?.ipAddress, transport: transport)
+        if let refusal = services.registry.admit(id, entry) {
             statistics.refusal = refusal
             log.refused(refusal)
             writeAndClose(HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n"))
@@ -70,7 +68,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         }
         if let directory = configuration.recordDirectory {
             transport.recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
-            if transport.recorder == nil { services.logger.warning("cannot record connection", metadata: ["id": "\(id)", "directory": "\(directory)"]) }
+            if transport.recorder == nil { log.notRecorded(directory: directory) }
         }
         // Timers are never cancelled (LoopTimers): each action checks that it is still wanted.
         let transport = self.transport
@@ -107,7 +105,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        services.logger.debug("transport error", metadata: ["id": "\(id)", "error": "\(error)"])
+        log.transportError(error)
         context.close(promise: nil)
     }
 

@@ -14,8 +14,6 @@ final class ConnectionRegistry: Sendable {
         let transport: ConnectionTransport
     }
 
-    enum Admission: Equatable { case admitted, serverFull, addressFull }
-
     private struct State {
         var entries: [Int: Entry] = [:]
         var perAddress: [String: Int] = [:]
@@ -35,17 +33,18 @@ final class ConnectionRegistry: Sendable {
 
     func makeID() -> Int { nextID.wrappingAdd(1, ordering: .relaxed).newValue }
 
-    /// Registers a connection unless the server, or its source address, is full.
-    func admit(_ id: Int, _ entry: Entry) -> Admission {
+    /// Registers a connection unless the server, or its source address, is full: nil when
+    /// admitted, or the refusal (503 with `Retry-After`).
+    func admit(_ id: Int, _ entry: Entry) -> GatewayError? {
         state.withLock { state in
-            guard state.entries.count < limit else { return .serverFull }
+            guard state.entries.count < limit else { return .serverFull(limit: limit) }
             if let address = entry.address {
-                guard state.perAddress[address, default: 0] < limitPerAddress else { return .addressFull }
+                guard state.perAddress[address, default: 0] < limitPerAddress else { return .tooManyFromAddress(limit: limitPerAddress) }
                 state.perAddress[address, default: 0] += 1
             }
             state.entries[id] = entry
             state.peak = max(state.peak, state.entries.count)
-            return .admitted
+            return nil
         }
     }
 
