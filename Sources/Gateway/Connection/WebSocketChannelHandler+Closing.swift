@@ -1,10 +1,8 @@
-import Logging
 import NIOCore
-import Room
 import WebSocketCore
 
-/// Ending a connection: the closing handshake on this side's initiative, staged TCP closes, and
-/// the report every connection ends with.
+/// Ending a connection: the closing handshake on this side's initiative, the last bytes before
+/// TCP is closed (in stages, by the transport), and the report every connection ends with.
 extension WebSocketChannelHandler {
     /// Closes with the error's close code (room backlog full: 1013), through the closing handshake.
     func fail(_ error: GatewayError) {

@@ -1,6 +1,4 @@
-import Logging
 import NIOCore
-import Room
 import WebSocketCore
 
 extension WebSocketChannelHandler {

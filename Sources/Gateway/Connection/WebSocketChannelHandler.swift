@@ -1,5 +1,4 @@
 import Bridge
-import Logging
 import NIOCore
 import Room
 import WebSocketCore
@@ -137,32 +136,33 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             break   // a client session's event
         case .request(let accepted)?:
             statistics.path = accepted.request.path
-            let route = RequestRoute.decide(path: accepted.request.path, routes: configuration.routes, bridges: configuration.bridges,
-                                            roomAvailable: services.room.cluster?.isAvailable ?? true)
-            if case .bridge(let bridgeRoute) = route {
-                startBridge(accepted, route: bridgeRoute)
-                return
-            }
-            guard case .endpoint(let endpoint) = route else {
-                if case .refuse(let status, let headers, let body, let failure) = route {
-                    if let failure {
-                        statistics.refusal = failure
-                        log.refused(failure)
-                    }
-                    writeAndClose(session.reject(status: status, headers: headers.map { ($0.name, $0.value) }, body: body).outbound)
+            switch RequestRoute.decide(path: accepted.request.path, routes: configuration.routes, bridges: configuration.bridges,
+                                       roomAvailable: services.room.cluster?.isAvailable ?? true) {
+            case .endpoint(let endpoint):
+                open(accepted, as: endpoint)
+            case .bridge(let route):
+                startBridge(accepted, route: route)
+            case .refuse(let status, let headers, let body, let failure):
+                if let failure {
+                    statistics.refusal = failure
+                    log.refused(failure)
                 }
-                return
+                writeAndClose(session.reject(status: status, headers: headers.map { ($0.name, $0.value) }, body: body).outbound)
             }
-            self.endpoint = endpoint
-            statistics.opened(accepted, subprotocol: accepted.subprotocol)
-            let opened = session.accept()
-            sharedEncoding = session.sharedEncoding
-            log.opened(statistics)
-            startKeepalive(version: accepted.version)
-            if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
-            // The 101 first, then what the request's pipelined frames caused.
-            handle(opened)
         }
+    }
+
+    /// Answers the request with a 101 and serves it on `endpoint` (echo or the room).
+    func open(_ accepted: AcceptedHandshake, as endpoint: GatewayConfiguration.Endpoint) {
+        self.endpoint = endpoint
+        statistics.opened(accepted, subprotocol: accepted.subprotocol)
+        let opened = session.accept()
+        sharedEncoding = session.sharedEncoding
+        log.opened(statistics)
+        startKeepalive(version: accepted.version)
+        if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
+        // The 101 first, then what the request's pipelined frames caused.
+        handle(opened)
     }
 
     func handshakeTimedOut() {
