@@ -48,6 +48,13 @@ import Testing
             if case ChannelEvent.inputClosed = event { ended.withLock { $0 = true } }
         }
 
+        /// Whether the stream ended within `timeout`.
+        func waitForEnd(timeout: TimeInterval = 5) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while !ended.withLock({ $0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            return ended.withLock { $0 }
+        }
+
         func wait(for count: Int, orEnd: Bool = false, timeout: TimeInterval = 5) {
             let deadline = Date().addingTimeInterval(timeout)
             while bytes.withLock({ $0.count }) < count && !(orEnd && ended.withLock { $0 }) && Date() < deadline {
@@ -144,9 +151,7 @@ import Testing
         }
         connection.reader.wait(for: 4 + answer.count, orEnd: true)
         #expect(connection.reader.bytes.withLock { $0 } == [0x81, 0x02, 0x68, 0x69] + answer)
-        let deadline = Date().addingTimeInterval(5)
-        while !connection.reader.ended.withLock({ $0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-        #expect(connection.reader.ended.withLock { $0 }, "FIN after the last bytes")
+        #expect(connection.reader.waitForEnd(), "FIN after the last bytes")
     }
 
     @Test func aClosingHandshakesDeadlineDropsTheConnection() throws {
@@ -154,9 +159,7 @@ import Testing
         defer { try? connection.client.close().wait(); try? connection.server.close().wait() }
         try connection.onLoop { connection.transport.close(after: 0.3) }
         #expect(!connection.reader.ended.withLock { $0 }, "not before the deadline")
-        let deadline = Date().addingTimeInterval(5)
-        while !connection.reader.ended.withLock({ $0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(connection.reader.ended.withLock { $0 }, "dropped once the deadline passed")
+        #expect(connection.reader.waitForEnd(), "dropped once the deadline passed")
     }
 
     @Test func aPeerThatDoesNotReadIsDroppedAtOnce() throws {
