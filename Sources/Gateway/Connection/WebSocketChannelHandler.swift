@@ -183,20 +183,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         var forRelay: [ConnectionEvent] = []
         output.forEachInOrder(event: { event in
             statistics.note(event)
-            switch (event, endpoint) {
-            case (_, .bridge):
-                forRelay.append(event)
-                if case .failed(let error) = event { log.failed(error) }
-            case (.message(let message), _):
-                if configuration.logPayloads { message.bytes.withUnsafeBytes { log.payload($0) } }
-                guard endpoint == .echo else { services.room.receive(message, from: id); return }
-                let echo = encode(message)
-                if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
-            case (.failed(let error), _):
-                log.failed(error)
-            default:
-                break
-            }
+            if case .failed(let error) = event { log.failed(error) }
+            guard endpoint != .bridge else { forRelay.append(event); return }
+            guard case .message(let message) = event else { return }
+            if configuration.logPayloads { message.bytes.withUnsafeBytes { log.payload($0) } }
+            guard endpoint == .echo else { services.room.receive(message, from: id); return }
+            let echo = encode(message)
+            if replies.isEmpty { replies = echo } else { replies += echo }   // the usual read: no copy
         }, answer: { answer in
             if replies.isEmpty { replies = Array(answer) } else { replies += answer }
         })
