@@ -65,6 +65,14 @@ final class ConnectionTransport: @unchecked Sendable {
         LoopFlusher.current(on: context.eventLoop).schedule(self)
     }
 
+    /// `serve --record`: both directions from now on, into a file of `directory`; false if the
+    /// file cannot be made.
+    func startRecording(in directory: String, id: Int) -> Bool {
+        guard let context else { return false }
+        recorder = ConnectionRecorder(directory: directory, id: id, client: context.remoteAddress, server: context.localAddress)
+        return recorder != nil
+    }
+
     func recordRead(_ buffer: ByteBuffer) {
         if let recorder { recorder.record(.c2s, Array(buffer.readableBytesView)) }
     }
@@ -102,8 +110,14 @@ final class ConnectionTransport: @unchecked Sendable {
         if writer.channelBytes > 0, let context { writer.refresh(context, budget: budget) }
     }
 
-    /// Frames that will never be written (the connection is gone or stuck).
-    func drop() { writer.drop() }
+    /// The connection ended: what it would still have written is dropped, its buffers are let go,
+    /// and its recording is closed unless a bridge's upstream leg still records into it.
+    func connectionEnded(closingRecording: Bool) {
+        writer.drop()
+        writer.releaseIdleStorage()
+        if closingRecording { recorder?.close() }
+        recorder = nil
+    }
 
     /// The spare send buffer, lent to whoever frames the next echoes in place (`keepSpare` gives it back).
     func lendSpare() -> SpareSendBuffer { writer.lendSpare() }

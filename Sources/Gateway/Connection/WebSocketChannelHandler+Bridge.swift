@@ -7,8 +7,7 @@ import WebSocketCore
 extension WebSocketChannelHandler: BridgeClientLeg {
     func startBridge(_ accepted: AcceptedHandshake, route: BridgeRoute) {
         guard let context else { return }
-        endpoint = .bridge
-        statistics.version = accepted.version
+        connection.bridging(accepted)
         // Nothing more is read while the backend decides: what came with the request waits in
         // the session, and a client cannot fill memory meanwhile.
         setReading(false)
@@ -19,30 +18,21 @@ extension WebSocketChannelHandler: BridgeClientLeg {
     }
 
     func backendAccepted(_ answer: AcceptedClientHandshake, target: RouteTarget) {
-        // The client gets the backend's subprotocol, whatever this server would have chosen.
-        guard let request = session.pendingRequest else { return }
-        statistics.opened(request, subprotocol: answer.subprotocol)
-        let opened = session.accept(answeringSubprotocol: answer.subprotocol, deferringCloseReply: true)
-        log.bridgeOpened(statistics, route: bridge?.route.path ?? "-", upstream: target, backend: answer.version)
+        guard let (request, opened) = connection.backendAccepted(subprotocol: answer.subprotocol) else { return }
+        log.bridgeOpened(connection.statistics, route: bridge?.route.path ?? "-", upstream: target, backend: answer.version)
         startKeepalive(version: request.version)
         handle(opened)
     }
 
     func backendFailed(_ failure: UpstreamFailure, target: RouteTarget) {
-        let refusal = GatewayError.upstreamFailed(failure)
-        statistics.refusal = refusal
         log.upstreamFailed(failure, route: bridge?.route.path ?? "-", upstream: target)
+        let answer = connection.backendFailed(failure)
         setReading(true)   // to see the client's FIN after ours
-        if statistics.version?.framing == .rfc6455 {
-            writeAndClose(session.reject(status: failure.downstreamStatus, body: failure.reason + "\n").outbound)
-        } else {
-            // A hixie client sees only that the connection failed: there is no status to give it.
-            writeAndClose([])
-        }
+        writeAndClose(answer)
     }
 
     func send(_ message: Message) {
-        transport.write(encode(message))
+        transport.write(connection.encode(message, log: log))
     }
 
     func close(code: CloseCode?, reason: String) {
