@@ -17,7 +17,7 @@ import WebSocketCore
         var client = ClientSession(configuration: ClientHandshakeConfiguration(version: version, host: "127.0.0.1:11345", target: "/chat",
                                                                                origin: "http://127.0.0.1:11345"))
         var connection = GatewayConnection(id: 7, configuration: configuration, now: Self.start)
-        guard case .route(let accepted) = connection.handshake(connection.receive(client.request), log: log) else {
+        guard case .route(let accepted) = connection.step(for: connection.receive(client.request), log: log) else {
             Issue.record("the request is not routed")
             throw CancellationError()
         }
@@ -73,7 +73,7 @@ import WebSocketCore
 
         var client = ClientSession(configuration: ClientHandshakeConfiguration(host: "127.0.0.1", target: "/app"))
         var bridged = GatewayConnection(id: 8, configuration: GatewayConfiguration(), now: Self.start)
-        guard case .route(let accepted) = bridged.handshake(bridged.receive(client.request), log: log) else { return #expect(Bool(false)) }
+        guard case .route(let accepted) = bridged.step(for: bridged.receive(client.request), log: log) else { return #expect(Bool(false)) }
         bridged.bridging(accepted)
         let opening = bridged.backendAccepted(subprotocol: nil)
         let accepting = try #require(opening)
@@ -164,7 +164,7 @@ import WebSocketCore
             var client = ClientSession(configuration: ClientHandshakeConfiguration(version: version, host: "127.0.0.1", target: "/app",
                                                                                    origin: "http://127.0.0.1"))
             var bridged = GatewayConnection(id: 2, configuration: GatewayConfiguration(), now: Self.start)
-            guard case .route(let accepted) = bridged.handshake(bridged.receive(client.request), log: log) else { return #expect(Bool(false)) }
+            guard case .route(let accepted) = bridged.step(for: bridged.receive(client.request), log: log) else { return #expect(Bool(false)) }
             bridged.bridging(accepted)
             let answer = String(decoding: bridged.backendFailed(.unreachable("connection refused")), as: UTF8.self)
             #expect(status.isEmpty ? answer.isEmpty : answer.hasPrefix(status))
@@ -175,7 +175,7 @@ import WebSocketCore
     @Test func aBadRequestIsRefusedAndTheEndOfTCPIsAnAbnormalClosure() throws {
         var connection = GatewayConnection(id: 3, configuration: GatewayConfiguration(), now: Self.start)
         let request = "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 99\r\n\r\n"
-        guard case .refuse(let answer) = connection.handshake(connection.receive(Array(request.utf8)), log: log) else { return #expect(Bool(false)) }
+        guard case .refuse(let answer) = connection.step(for: connection.receive(Array(request.utf8)), log: log) else { return #expect(Bool(false)) }
         let text = String(decoding: answer, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 426") && text.contains("Sec-WebSocket-Version: 13"))
         #expect(connection.statistics.failure != nil)

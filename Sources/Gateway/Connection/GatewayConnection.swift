@@ -11,7 +11,6 @@ import WebSocketCore
 struct GatewayConnection {
     /// The connection from its first request byte to its close: the core's server session.
     private(set) var session: ServerSession
-    private(set) var endpoint: GatewayConfiguration.Endpoint = .echo
     var statistics: ConnectionStatistics
     private var quiet: QuietSpell
     /// Kept beside `session` so that a room delivery reads two stored properties instead of
@@ -19,6 +18,8 @@ struct GatewayConnection {
     /// (fixed at the handshake).
     private(set) var sendsMessages = false
     private(set) var sharedEncoding: SharedEncoding?
+    /// Beside the two flags above, so that the three share what would otherwise be padding.
+    private(set) var endpoint: GatewayConfiguration.Endpoint = .echo
 
     init(id: Int, configuration: GatewayConfiguration, now: NIODeadline) {
         session = ServerSession(configuration: configuration.handshake, limits: configuration.limits)
@@ -49,8 +50,9 @@ struct GatewayConnection {
         return HTTPResponseWriter.response(status: refusal.httpStatus ?? 503, headers: [("Retry-After", "5")], body: refusal.reason + "\n")
     }
 
-    /// What a read during the handshake asks for.
-    enum HandshakeStep {
+    /// What the session's output asks for: during the handshake, a page, a refusal or a request to
+    /// route; once open, a read to carry out.
+    enum SessionStep {
         /// The open connection's output (the handshake is over, or frames came with it).
         case read(ConnectionOutput)
         /// A page or a resource rather than a WebSocket request.
@@ -61,7 +63,7 @@ struct GatewayConnection {
         case refuse([UInt8])
     }
 
-    mutating func handshake(_ output: SessionOutput, log: @autoclosure () -> ConnectionLog) -> HandshakeStep {
+    mutating func step(for output: SessionOutput, log: @autoclosure () -> ConnectionLog) -> SessionStep {
         switch output.handshake {
         case nil, .opened?:
             sendsMessages = session.state == .open

@@ -105,7 +105,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
     }
 
     func handle(_ output: SessionOutput) {
-        switch connection.handshake(output, log: log) {
+        switch connection.step(for: output, log: log) {
         case .read(let output):
             perform(connection.read(output, logPayloads: configuration.logPayloads, log: log))
         case .page(let request):
