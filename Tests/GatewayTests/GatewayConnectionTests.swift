@@ -17,14 +17,25 @@ import WebSocketCore
         var client = ClientSession(configuration: ClientHandshakeConfiguration(version: version, host: "127.0.0.1:11345", target: "/chat",
                                                                                origin: "http://127.0.0.1:11345"))
         var connection = GatewayConnection(id: 7, configuration: configuration, now: Self.start)
-        guard case .route(let accepted) = connection.step(for: connection.receive(client.request), log: log) else {
-            Issue.record("the request is not routed")
+        guard case .route(let accepted) = connection.step(for: connection.receive(client.request), log: log),
+              case .opened(endpoint, let opened) = connection.route(accepted, routes: ["/chat": endpoint], bridges: [:], roomAvailable: true, log: log) else {
+            Issue.record("the request is not served on \(endpoint)")
             throw CancellationError()
         }
-        let opened = connection.open(accepted, as: endpoint, log: log)
         _ = client.receive(opened.outbound)
         #expect(client.state == .open && connection.sendsMessages)
         return (connection, client)
+    }
+
+    /// A request routed to a bridge: the connection waits for the backend.
+    func bridge(_ connection: inout GatewayConnection, _ request: [UInt8]) throws {
+        let route = BridgeRoute(path: "/app", targets: [try RouteTarget(url: "ws://127.0.0.1:9/app")])
+        guard case .route(let accepted) = connection.step(for: connection.receive(request), log: log),
+              case .bridge(route) = connection.route(accepted, routes: [:], bridges: ["/app": route], roomAvailable: true, log: log) else {
+            Issue.record("the request is not bridged")
+            throw CancellationError()
+        }
+        #expect(connection.endpoint == .bridge && connection.statistics.version == accepted.version)
     }
 
     /// What the client makes of bytes the connection wrote.
@@ -73,8 +84,7 @@ import WebSocketCore
 
         var client = ClientSession(configuration: ClientHandshakeConfiguration(host: "127.0.0.1", target: "/app"))
         var bridged = GatewayConnection(id: 8, configuration: GatewayConfiguration(), now: Self.start)
-        guard case .route(let accepted) = bridged.step(for: bridged.receive(client.request), log: log) else { return #expect(Bool(false)) }
-        bridged.bridging(accepted)
+        try bridge(&bridged, client.request)
         let opening = bridged.backendAccepted(subprotocol: nil)
         let accepting = try #require(opening)
         _ = client.receive(accepting.opened.outbound)
@@ -161,14 +171,26 @@ import WebSocketCore
         #expect(late == nil)
 
         for (version, status) in [(ProtocolVersion.rfc6455, "HTTP/1.1 503"), (.hixie76, "")] {
-            var client = ClientSession(configuration: ClientHandshakeConfiguration(version: version, host: "127.0.0.1", target: "/app",
+            let client = ClientSession(configuration: ClientHandshakeConfiguration(version: version, host: "127.0.0.1", target: "/app",
                                                                                    origin: "http://127.0.0.1"))
             var bridged = GatewayConnection(id: 2, configuration: GatewayConfiguration(), now: Self.start)
-            guard case .route(let accepted) = bridged.step(for: bridged.receive(client.request), log: log) else { return #expect(Bool(false)) }
-            bridged.bridging(accepted)
+            try bridge(&bridged, client.request)
             let answer = String(decoding: bridged.backendFailed(.unreachable("connection refused")), as: UTF8.self)
             #expect(status.isEmpty ? answer.isEmpty : answer.hasPrefix(status))
             #expect(bridged.statistics.refusal == .upstreamFailed(.unreachable("connection refused")))
+        }
+    }
+
+    @Test func aRequestForAnUnknownPathOrAnUnavailableRoomIsRefusedWithItsStatus() throws {
+        for (path, roomAvailable, status, refusal) in [("/nowhere", true, "HTTP/1.1 404", GatewayError?.none),
+                                                       ("/chat", false, "HTTP/1.1 503", .roomUnavailable)] {
+            let client = ClientSession(configuration: ClientHandshakeConfiguration(host: "127.0.0.1", target: path))
+            var connection = GatewayConnection(id: 5, configuration: GatewayConfiguration(), now: Self.start)
+            guard case .route(let accepted) = connection.step(for: connection.receive(client.request), log: log),
+                  case .refused(let answer) = connection.route(accepted, routes: ["/chat": .room], bridges: [:],
+                                                               roomAvailable: roomAvailable, log: log) else { return #expect(Bool(false)) }
+            #expect(String(decoding: answer, as: UTF8.self).hasPrefix(status))
+            #expect(connection.statistics.refusal == refusal && connection.statistics.path == path && !connection.sendsMessages)
         }
     }
 

@@ -81,25 +81,43 @@ struct GatewayConnection {
         }
     }
 
-    /// Answers the request with a 101 and serves it on `endpoint`: the 101 and what the request's
-    /// pipelined frames caused.
-    mutating func open(_ accepted: AcceptedHandshake, as endpoint: GatewayConfiguration.Endpoint, log: @autoclosure () -> ConnectionLog) -> SessionOutput {
+    /// What a routed request becomes.
+    enum RouteStep {
+        /// Answered with a 101 and served on the endpoint: the 101, then what the request's
+        /// pipelined frames caused.
+        case opened(GatewayConfiguration.Endpoint, SessionOutput)
+        /// Relayed to a backend of the route, whose answer the client gets.
+        case bridge(BridgeRoute)
+        /// The connection's last bytes: the route's refusal (an unknown path, the room unavailable).
+        case refused([UInt8])
+    }
+
+    mutating func route(_ accepted: AcceptedHandshake, routes: [String: GatewayConfiguration.Endpoint], bridges: [String: BridgeRoute],
+                        roomAvailable: Bool, log: @autoclosure () -> ConnectionLog) -> RouteStep {
+        switch RequestRoute.decide(path: accepted.request.path, routes: routes, bridges: bridges, roomAvailable: roomAvailable) {
+        case .endpoint(let endpoint):
+            return .opened(endpoint, open(accepted, as: endpoint, log: log()))
+        case .bridge(let route):
+            endpoint = .bridge
+            statistics.version = accepted.version
+            return .bridge(route)
+        case .refuse(let status, let headers, let body, let failure):
+            if let failure {
+                statistics.refusal = failure
+                log().refused(failure)
+            }
+            return .refused(session.reject(status: status, headers: headers.map { ($0.name, $0.value) }, body: body).outbound)
+        }
+    }
+
+    private mutating func open(_ accepted: AcceptedHandshake, as endpoint: GatewayConfiguration.Endpoint, log: ConnectionLog) -> SessionOutput {
         self.endpoint = endpoint
         statistics.opened(accepted, subprotocol: accepted.subprotocol)
         let opened = session.accept()
         sharedEncoding = session.sharedEncoding
         sendsMessages = session.state == .open
-        log().opened(statistics)
+        log.opened(statistics)
         return opened
-    }
-
-    /// The request's answer when its route refuses it (an unknown path, the room unavailable).
-    mutating func refuse(status: Int, headers: [(String, String)], body: String, failure: GatewayError?, log: @autoclosure () -> ConnectionLog) -> [UInt8] {
-        if let failure {
-            statistics.refusal = failure
-            log().refused(failure)
-        }
-        return session.reject(status: status, headers: headers, body: body).outbound
     }
 
     /// The handshake's deadline passed: its refusal, if the connection is still handshaking.
@@ -111,12 +129,6 @@ struct GatewayConnection {
     }
 
     // MARK: Bridged client
-
-    /// Waits for the backend: the request is routed to a bridge.
-    mutating func bridging(_ accepted: AcceptedHandshake) {
-        endpoint = .bridge
-        statistics.version = accepted.version
-    }
 
     /// The backend accepted: the client gets a 101 with the backend's subprotocol, whatever this
     /// server would have chosen; its close is answered once the backend's is known.

@@ -7,7 +7,6 @@ import WebSocketCore
 extension WebSocketChannelHandler: BridgeClientLeg {
     func startBridge(_ accepted: AcceptedHandshake, route: BridgeRoute) {
         guard let context else { return }
-        connection.bridging(accepted)
         // Nothing more is read while the backend decides: what came with the request waits in
         // the session, and a client cannot fill memory meanwhile.
         setReading(false)
@@ -33,10 +32,6 @@ extension WebSocketChannelHandler: BridgeClientLeg {
 
     func send(_ message: Message) {
         transport.write(connection.encode(message, log: log))
-    }
-
-    func close(code: CloseCode?, reason: String) {
-        closeClientLeg(code: code, reason: reason)
     }
 
     func setReading(_ reading: Bool) {

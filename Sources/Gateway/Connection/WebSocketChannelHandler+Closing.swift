@@ -10,20 +10,16 @@ extension WebSocketChannelHandler {
         closeSession(code: error.closeCode ?? .policyViolation, reason: error.reason)
     }
 
-    /// Closes the socket now, whatever the connection's state (the end of a shutdown's grace period).
-    func closeTransport() {
-        transport.close()
-    }
-
     /// Starts the closing handshake on this side's initiative (shutdown, idle), on both legs of a
     /// bridged path.
     func closeSession(code: CloseCode, reason: String) {
         if let bridge, bridge.closeBoth(code: code, reason: reason) { return }
-        closeClientLeg(code: code, reason: reason)
+        close(code: code, reason: reason)
     }
 
-    /// `closeSession` for this connection alone (`code: nil`: a close frame without a status code).
-    func closeClientLeg(code: CloseCode?, reason: String) {
+    /// `closeSession` for this connection alone (`code: nil`: a close frame without a status code);
+    /// also how a bridged pair closes its client's leg.
+    func close(code: CloseCode?, reason: String) {
         perform(connection.close(code: code, reason: reason, closeTimeout: configuration.closeTimeoutSeconds, log: log))
     }
 

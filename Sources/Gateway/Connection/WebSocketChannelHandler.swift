@@ -114,17 +114,16 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         case .refuse(let bytes):
             writeAndClose(bytes)
         case .route(let accepted):
-            switch RequestRoute.decide(path: accepted.request.path, routes: configuration.routes, bridges: configuration.bridges,
-                                       roomAvailable: services.room.cluster?.isAvailable ?? true) {
-            case .endpoint(let endpoint):
-                let opened = connection.open(accepted, as: endpoint, log: log)
+            switch connection.route(accepted, routes: configuration.routes, bridges: configuration.bridges,
+                                    roomAvailable: services.room.cluster?.isAvailable ?? true, log: log) {
+            case .opened(let endpoint, let opened):
                 startKeepalive(version: accepted.version)
                 if endpoint == .room { joinRoom(dialect: ChatDialect(subprotocol: accepted.subprotocol), version: accepted.version) }
                 handle(opened)   // the 101 first, then what the request's pipelined frames caused
             case .bridge(let route):
                 startBridge(accepted, route: route)
-            case .refuse(let status, let headers, let body, let failure):
-                writeAndClose(connection.refuse(status: status, headers: headers.map { ($0.name, $0.value) }, body: body, failure: failure, log: log))
+            case .refused(let bytes):
+                writeAndClose(bytes)
             }
         }
     }
@@ -168,8 +167,4 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         guard let bridge else { return }
         for event in events { bridge.received(event, from: .client) }
     }
-}
-
-extension TimeAmount {
-    static func seconds(_ value: Double) -> TimeAmount { .nanoseconds(Int64(value * 1_000_000_000)) }
 }

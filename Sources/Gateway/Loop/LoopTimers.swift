@@ -71,3 +71,8 @@ final class LoopTimers: @unchecked Sendable {
         if pending { startTicking() }
     }
 }
+
+extension TimeAmount {
+    /// A delay given in seconds by the configuration.
+    static func seconds(_ value: Double) -> TimeAmount { .nanoseconds(Int64(value * 1_000_000_000)) }
+}

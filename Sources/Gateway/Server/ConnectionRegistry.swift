@@ -80,7 +80,7 @@ final class ConnectionRegistry: Sendable {
     /// the room on another loop, already stopped, was a task scheduled on a dead loop.
     func dropAll() {
         for entry in state.withLock({ Array($0.entries.values) }) {
-            entry.eventLoop.execute { entry.transport.handler?.closeTransport() }
+            entry.eventLoop.execute { entry.transport.close() }
         }
     }
 }
