@@ -197,7 +197,7 @@ import WebSocketCore
     @Test func aBadRequestIsRefusedAndTheEndOfTCPIsAnAbnormalClosure() throws {
         var connection = GatewayConnection(id: 3, configuration: GatewayConfiguration(), now: Self.start)
         let request = "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 99\r\n\r\n"
-        guard case .refuse(let answer) = connection.step(for: connection.receive(Array(request.utf8)), log: log) else { return #expect(Bool(false)) }
+        guard case .refused(let answer) = connection.step(for: connection.receive(Array(request.utf8)), log: log) else { return #expect(Bool(false)) }
         let text = String(decoding: answer, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 426") && text.contains("Sec-WebSocket-Version: 13"))
         #expect(connection.statistics.failure != nil)

@@ -146,16 +146,13 @@ final class BridgedPair {
         carryOut(relay!.closedByShell(.client, reason: "client idle"))
     }
 
-    /// The client's connection is done with its recording: the upstream leg keeps it until its own
-    /// end (true), or there is none to keep (false).
-    func handOverRecording() -> Bool {
-        upstream?.takeRecording() ?? false
-    }
-
     /// The client's leg is gone (its TCP ended, or its connection finished): the backend is told
-    /// (or, while it was still deciding, its connection abandoned), and the pair ends.
-    func clientEnded() {
-        guard client != nil else { return }
+    /// (or, while it was still deciding, its connection abandoned), and the pair ends. True when
+    /// the upstream leg, still closing, keeps the connection's recording until its own end.
+    @discardableResult
+    func clientEnded() -> Bool {
+        guard client != nil else { return false }
+        let recordingOutlives = upstream?.takeRecording() ?? false
         if relay == nil {
             upstream?.abandon()
         } else {
@@ -164,6 +161,7 @@ final class BridgedPair {
         }
         client = nil
         upstream = nil
+        return recordingOutlives
     }
 
     /// The relay's commands, in order.

@@ -57,10 +57,10 @@ struct GatewayConnection {
         case read(ConnectionOutput)
         /// A page or a resource rather than a WebSocket request.
         case page(HTTPRequestHead)
-        /// A request to route (`open`, `refuse`, or a bridge).
+        /// A request to route (`route(_:…)`: opened, bridged or refused).
         case route(AcceptedHandshake)
-        /// The connection's last bytes: a refusal.
-        case refuse([UInt8])
+        /// The connection's last bytes: the handshake's refusal (its status, RFC 6455 §4.2.2).
+        case refused([UInt8])
     }
 
     mutating func step(for output: SessionOutput, log: @autoclosure () -> ConnectionLog) -> SessionStep {
@@ -74,7 +74,7 @@ struct GatewayConnection {
         case .failed(let error, _)?:
             statistics.failure = error
             log().handshakeRefused(error)
-            return .refuse(output.outbound)
+            return .refused(output.outbound)
         case .request(let accepted)?:
             statistics.path = accepted.request.path
             return .route(accepted)
@@ -92,6 +92,7 @@ struct GatewayConnection {
         case refused([UInt8])
     }
 
+    /// The request's path decides (`RequestRoute`): a bridge's path, an endpoint's, or a refusal.
     mutating func route(_ accepted: AcceptedHandshake, routes: [String: GatewayConfiguration.Endpoint], bridges: [String: BridgeRoute],
                         roomAvailable: Bool, log: @autoclosure () -> ConnectionLog) -> RouteStep {
         switch RequestRoute.decide(path: accepted.request.path, routes: routes, bridges: bridges, roomAvailable: roomAvailable) {

@@ -34,8 +34,7 @@ extension WebSocketChannelHandler {
         guard !finished else { return }
         finished = true
         // A bridged pair's upstream leg may still be closing: it closes the recording when it ends.
-        let recordingOutlives = bridge?.handOverRecording() ?? false
-        bridge?.clientEnded()
+        let recordingOutlives = bridge?.clientEnded() ?? false
         transport.connectionEnded(closingRecording: !recordingOutlives)
         services.registry.remove(id)
         if joinedRoom { services.room.leave(id) }

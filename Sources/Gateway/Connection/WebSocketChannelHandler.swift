@@ -111,7 +111,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
         case .page(let request):
             writeAndClose(StaticPages.response(for: request, routes: configuration.routes, bridgedPaths: services.bridgedPaths,
                                                metrics: services.metricsExposition))
-        case .refuse(let bytes):
+        case .refused(let bytes):
             writeAndClose(bytes)
         case .route(let accepted):
             switch connection.route(accepted, routes: configuration.routes, bridges: configuration.bridges,
