@@ -62,7 +62,7 @@ import WebSocketCore
         // The lent path: framed where they lie, into the send buffer.
         #expect(connection.echoesInPlace)
         var sink = ByteBufferFrameSink(allocator: ConnectionTransport.allocator)
-        let lent = frames.withUnsafeBytes { connection.receiveEchoingInPlace($0, into: &sink, logPayloads: false, log: log) }
+        let lent = frames.withUnsafeBytes { connection.receiveEchoingInPlace($0, into: &sink, encoder: LoopEncoder(), logPayloads: false, log: log) }
         #expect(lent.replies.isEmpty)
         #expect(events(Array(lent.echoes?.readableBytesView ?? []), at: &client) == [.message(.text("bonjour")), .message(.text("à tous"))])
         #expect(connection.statistics.messagesIn == 4 && connection.statistics.messagesOut == 4)
@@ -72,7 +72,7 @@ import WebSocketCore
         var (connection, client) = try opened()
         let frames = try client.send(.text("a")) + client.ping([1, 2]) + client.send(.text("b"))
         var sink = ByteBufferFrameSink(allocator: ConnectionTransport.allocator)
-        let read = frames.withUnsafeBytes { connection.receiveEchoingInPlace($0, into: &sink, logPayloads: false, log: log) }
+        let read = frames.withUnsafeBytes { connection.receiveEchoingInPlace($0, into: &sink, encoder: LoopEncoder(), logPayloads: false, log: log) }
         #expect(events(Array(read.echoes?.readableBytesView ?? []), at: &client) == [.message(.text("a")), .pong([1, 2]), .message(.text("b"))])
     }
 

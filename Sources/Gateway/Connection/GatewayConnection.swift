@@ -164,7 +164,8 @@ struct GatewayConnection {
     /// One read's output: messages that were not lent (room members, and echoes whose bytes
     /// depend on the connection's own state) with the core's answers placed among them, or the
     /// echoes lent in place (`echoes`) with the core's answers already among them.
-    mutating func read(_ output: ConnectionOutput, echoes: ByteBuffer? = nil, logPayloads: Bool, log: @autoclosure () -> ConnectionLog) -> ReadActions {
+    mutating func read(_ output: ConnectionOutput, echoes: ByteBuffer? = nil, logPayloads: Bool,
+                       log: @autoclosure () -> ConnectionLog) -> ReadActions {
         var actions = ReadActions(echoes: echoes, closesTransport: output.closeTransport)
         output.forEachInOrder(event: { event in
             statistics.note(event)
@@ -183,22 +184,22 @@ struct GatewayConnection {
     }
 
     /// One read of an echo connection with a shared encoding: each message lent where it lies in
-    /// the read buffer and framed from there by this thread's shared encoder into `echoes`, the
+    /// the read buffer and framed from there by this thread's `encoder` into `echoes`, the
     /// core's answers (pongs, close) between them in the order of what caused them — nothing
     /// copied out or allocated per message, and no per-connection compressor ever created.
-    mutating func receiveEchoingInPlace(_ bytes: UnsafeRawBufferPointer, into echoes: inout ByteBufferFrameSink,
+    mutating func receiveEchoingInPlace(_ bytes: UnsafeRawBufferPointer, into echoes: inout ByteBufferFrameSink, encoder: LoopEncoder,
                                         logPayloads: Bool, log: @autoclosure () -> ConnectionLog) -> ReadActions {
         let encoding = sendsMessages ? sharedEncoding : nil
         var received = 0
         var echoed = 0
-        let output = session.receive(bytes, scratch: &LoopEncoder.current.inflateScratch) { delivery in
+        let output = session.receive(bytes, scratch: &encoder.inflateScratch) { delivery in
             switch delivery {
             case .message(let message):
                 received += 1
                 if logPayloads { log().payload(message.bytes) }
                 guard let encoding else { return }
                 do throws(WebSocketError) {
-                    try LoopEncoder.current.shared.encode(message, as: encoding, into: &echoes)
+                    try encoder.shared.encode(message, as: encoding, into: &echoes)
                     echoed += 1
                 } catch {
                     log().notSent(error)
@@ -272,7 +273,8 @@ struct GatewayConnection {
 
     /// The core's keepalive rule (`KeepalivePolicy`: pings for RFC 6455, an idle timeout for every
     /// framing) at `now`, given every byte this side has written so far.
-    mutating func keepaliveTick(at now: NIODeadline, written: Int, policy: KeepalivePolicy, closeTimeout: Double, log: @autoclosure () -> ConnectionLog) -> KeepaliveStep {
+    mutating func keepaliveTick(at now: NIODeadline, written: Int, policy: KeepalivePolicy, closeTimeout: Double,
+                                log: @autoclosure () -> ConnectionLog) -> KeepaliveStep {
         var step = KeepaliveStep()
         guard session.state == .open else { return step }
         let (silent, releaseMemory) = quiet.tick(at: now, written: written)

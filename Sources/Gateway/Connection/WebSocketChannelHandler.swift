@@ -99,8 +99,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler {
             return
         }
         var echoes = ByteBufferFrameSink(allocator: ConnectionTransport.allocator, spare: transport.lendSpare())   // used by its first frame
-        let read = connection.receiveEchoingInPlace(bytes, into: &echoes, logPayloads: configuration.logPayloads, log: log)
-        perform(read)
+        perform(connection.receiveEchoingInPlace(bytes, into: &echoes, encoder: .current, logPayloads: configuration.logPayloads, log: log))
         if !finished { transport.keepSpare(echoes.spareAfterwards) }
     }
 
