@@ -11,7 +11,7 @@ import WebSocketCore
 struct GatewayConnection {
     /// The connection from its first request byte to its close: the core's server session.
     private(set) var session: ServerSession
-    var statistics: ConnectionStatistics
+    private(set) var statistics: ConnectionStatistics
     private var quiet: QuietSpell
     /// Kept beside `session` so that a room delivery reads two stored properties instead of
     /// asking the session: whether messages may be sent, and the encoding this connection shares
@@ -336,7 +336,6 @@ struct GatewayConnection {
 
     /// The connection's report once it ended, logged, with its peer described.
     mutating func ended(bytesWritten: Int, log: ConnectionLog) -> ConnectionStatistics {
-        sendsMessages = false
         statistics.bytesOut = bytesWritten
         log.closed(statistics)
         statistics.peer = log.peer
